@@ -1,0 +1,166 @@
+"""``kiosk`` command line: the only place that parses argv.
+
+Every mistake a person can make ends in one line on stderr and exit code 2."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import NoReturn
+
+from kiosk.config import Config, ConfigError, ensure_data_dir, load_config
+from kiosk.store import ResponseStore, StoreLocked
+
+USAGE_ERROR = 2
+SUBCOMMANDS = ("run", "export", "stats")
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called, as one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-11-22") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    common.add_argument("--config", default="config.toml", metavar="PATH",
+                        help="the kiosk's config file (default: ./config.toml)")
+    common.add_argument("--data-dir", metavar="DIR",
+                        help="override the configured data dir")
+    period = _Parser(add_help=False)
+    period.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="first local day included")
+    period.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="last local day included")
+
+    parser = _Parser(prog="kiosk", description="Counter CSAT kiosk.", parents=[common])
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.add_parser("run", parents=[common], help="start the kiosk (the default)")
+    export = commands.add_parser("export", parents=[common, period],
+                                 help="write the responses as CSV")
+    export.add_argument("--out", default="-", metavar="FILE|-",
+                        help="where to write (default '-': standard output)")
+    export.add_argument("--bom", action="store_true",
+                        help="start with a UTF-8 byte order mark (for Excel)")
+    stats = commands.add_parser("stats", parents=[common, period],
+                                help="print CSAT and the answer distribution")
+    stats.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    return parser
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    # `kiosk` and `kiosk --config X` mean `kiosk run ...`.
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
+        argv = ["run", *argv]
+    args = build_parser().parse_args(argv)
+    if getattr(args, "since", None) and getattr(args, "until", None) and args.since > args.until:
+        raise UsageError(f"kiosk {args.command}: --since {args.since} is after --until {args.until}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = parse_args(sys.argv[1:] if argv is None else argv)
+        config = load_config(args.config, args.data_dir)
+        return COMMANDS[args.command](args, config)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return USAGE_ERROR
+    except (ConfigError, StoreLocked) as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+def _open_reader(args: argparse.Namespace, config: Config) -> ResponseStore:
+    if not config.data_dir.is_dir():
+        print(f"kiosk: no responses yet: {config.data_dir} does not exist "
+              "(has the kiosk run with this config?)", file=sys.stderr)
+    return ResponseStore(config.data_dir)
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    from kiosk.app import KioskApp  # Textual loads only for the UI
+
+    ensure_data_dir(config, from_flag=bool(args.data_dir))
+    store = ResponseStore(config.data_dir).open_writer()
+    try:
+        KioskApp(config, store).run()
+    finally:
+        unwritten = store.close()
+        if unwritten:
+            saved = save_unwritten(unwritten, config.data_dir)
+            print(f"kiosk: {len(unwritten)} response(s) could not be written to "
+                  f"{config.data_dir}; saved to {saved}", file=sys.stderr)
+    return 0
+
+
+def save_unwritten(responses, data_dir: Path) -> str:
+    """Last resort on exit: put taps the store could not write somewhere readable."""
+    lines = "".join(json.dumps(r.to_doc(), ensure_ascii=False) + "\n" for r in responses)
+    stamp = date.today().isoformat()
+    for folder in (data_dir, Path.home(), Path("/tmp")):
+        target = folder / f"unsaved-responses-{stamp}-{os.getpid()}.jsonl"
+        try:
+            with open(target, "a", encoding="utf-8") as handle:
+                handle.write(lines)
+                handle.flush()
+                os.fsync(handle.fileno())
+            return str(target)
+        except OSError:
+            continue
+    sys.stderr.write(lines)
+    return "standard error (no writable place found)"
+
+
+def export(args: argparse.Namespace, config: Config) -> int:
+    from kiosk.export import write_csv
+
+    store = _open_reader(args, config)
+    docs = store.iter_docs(args.since, args.until)
+    if args.out == "-":
+        count = write_csv(docs, sys.stdout, bom=args.bom)
+        sys.stdout.flush()
+    else:
+        try:
+            with open(args.out, "w", encoding="utf-8", newline="") as out:
+                count = write_csv(docs, out, bom=args.bom)
+        except OSError as exc:
+            raise UsageError(f"kiosk export: cannot write {args.out} ({exc.strerror})") from None
+        print(f"kiosk: exported {count} response(s) to {args.out}", file=sys.stderr)
+    _report_damage(store)
+    return 0
+
+
+def stats(args: argparse.Namespace, config: Config) -> int:
+    from kiosk.report import stats_summary, stats_table
+
+    store = _open_reader(args, config)
+    summary = stats_summary(store, config, args.since, args.until)
+    if args.json:
+        print(json.dumps(summary.to_json(), ensure_ascii=False))
+    else:
+        print(stats_table(summary, config, args.since, args.until))
+    _report_damage(store)
+    return 0
+
+
+def _report_damage(store: ResponseStore) -> None:
+    for damage in store.damage:
+        print(f"kiosk: warning: {damage.describe()}", file=sys.stderr)
+
+
+COMMANDS = {"run": run, "export": export, "stats": stats}
+

@@ -1,0 +1,245 @@
+"""config.toml -> frozen dataclasses, validated strictly.
+
+Every mistake a person can make in the file ends in one ``ConfigError`` whose
+message names the file, the table and the key, and says how to fix it.
+"""
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_LABELS = (
+    "Very dissatisfied",
+    "Dissatisfied",
+    "Neutral",
+    "Satisfied",
+    "Very satisfied",
+)
+
+
+class ConfigError(Exception):
+    """A configuration mistake, as one line for the person who made it."""
+
+
+@dataclass(frozen=True)
+class KioskConfig:
+    id: str = "counter-1"
+    data_dir: Path = Path("data")
+    language: str = "en"
+
+
+@dataclass(frozen=True)
+class SurveyConfig:
+    question_id: str = "visit-satisfaction"
+    question: str = "How satisfied are you with your visit today?"
+    labels: tuple[str, ...] = DEFAULT_LABELS
+    satisfied_threshold: int = 4
+    thank_you: str = "Thank you for your feedback!"
+
+
+@dataclass(frozen=True)
+class TimingConfig:
+    thank_you_seconds: float = 4.0
+    idle_reset_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class AdminConfig:
+    key: str = "f12"
+    target_csat: float = 80.0
+    min_responses: int = 30
+    export_dir: Path = Path("exports")
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    kiosk: KioskConfig = field(default_factory=KioskConfig)
+    survey: SurveyConfig = field(default_factory=SurveyConfig)
+    timing: TimingConfig = field(default_factory=TimingConfig)
+    admin: AdminConfig = field(default_factory=AdminConfig)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.kiosk.data_dir
+
+
+# Each key: (python type(s) accepted, check returning an error text or None).
+def _non_empty(value: str) -> str | None:
+    return None if value.strip() else "must not be empty"
+
+
+def _seconds(value: float) -> str | None:
+    if value < 0:
+        return f"must be 0 or more seconds, got {value}"
+    if value > 24 * 3600:
+        return f"must be at most 86400 seconds (a day), got {value}"
+    return None
+
+
+def _threshold(value: int) -> str | None:
+    return None if 1 <= value <= 5 else f"must be between 1 and 5, got {value}"
+
+
+def _labels(value: list) -> str | None:
+    if len(value) != 5:
+        return f"needs exactly 5 labels (from 1 = worst to 5 = best), got {len(value)}"
+    for i, label in enumerate(value, 1):
+        if not isinstance(label, str) or not label.strip():
+            return f"label {i} must be a non-empty string"
+    return None
+
+
+def _percent(value: float) -> str | None:
+    return None if 0 <= value <= 100 else f"must be between 0 and 100, got {value}"
+
+
+def _positive(value: int) -> str | None:
+    return None if value >= 1 else f"must be 1 or more, got {value}"
+
+
+def _key_name(value: str) -> str | None:
+    forbidden = {"ctrl+q", "ctrl+c", "ctrl+p", "ctrl+z", "ctrl+backslash", "escape"}
+    if value.lower() in forbidden or value in "12345":
+        return f"'{value}' is reserved on the kiosk; pick another key such as f12"
+    return _non_empty(value)
+
+
+_NUMBER = (int, float)
+
+SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
+    "kiosk": {
+        "id": ((str,), _non_empty),
+        "data_dir": ((str,), _non_empty),
+        "language": ((str,), _non_empty),
+    },
+    "survey": {
+        "question_id": ((str,), _non_empty),
+        "question": ((str,), _non_empty),
+        "labels": ((list,), _labels),
+        "satisfied_threshold": ((int,), _threshold),
+        "thank_you": ((str,), _non_empty),
+    },
+    "timing": {
+        "thank_you_seconds": (_NUMBER, _seconds),
+        "idle_reset_seconds": (_NUMBER, _seconds),
+    },
+    "admin": {
+        "key": ((str,), _key_name),
+        "target_csat": (_NUMBER, _percent),
+        "min_responses": ((int,), _positive),
+        "export_dir": ((str,), _non_empty),
+    },
+}
+
+_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", list: "a list"}
+
+
+def _did_you_mean(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _type_text(types: tuple[type, ...]) -> str:
+    return "a number" if types == _NUMBER else _TYPE_NAMES[types[0]]
+
+
+def _validate(path: Path, raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Check tables, keys and types; returns the checked values."""
+    checked: dict[str, dict[str, Any]] = {}
+    for table, values in raw.items():
+        if table not in SCHEMA:
+            raise ConfigError(
+                f"{path}: unknown table [{table}]{_did_you_mean(table, SCHEMA)}; "
+                f"known tables: {', '.join(SCHEMA)}"
+            )
+        if not isinstance(values, dict):
+            raise ConfigError(f"{path}: '{table}' must be a table, written [{table}]")
+        checked[table] = {}
+        for key, value in values.items():
+            where = f"{path}: [{table}] {key}"
+            if key not in SCHEMA[table]:
+                raise ConfigError(
+                    f"{path}: [{table}] unknown key '{key}'{_did_you_mean(key, SCHEMA[table])}; "
+                    f"known keys: {', '.join(SCHEMA[table])}"
+                )
+            types, check = SCHEMA[table][key]
+            # bool is an int in Python; a kiosk setting never means True as 1.
+            if isinstance(value, bool) or not isinstance(value, types):
+                raise ConfigError(f"{where}: must be {_type_text(types)}, got {value!r}")
+            problem = check(value)
+            if problem:
+                raise ConfigError(f"{where}: {problem}")
+            checked[table][key] = value
+    return checked
+
+
+def _resolve(base: Path, value: str) -> Path:
+    candidate = Path(os.path.expanduser(value))
+    return candidate if candidate.is_absolute() else (base / candidate)
+
+
+def load_config(path: str | os.PathLike[str], data_dir: str | None = None) -> Config:
+    """Read and validate ``path``; ``data_dir`` (from --data-dir) overrides [kiosk] data_dir."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: config file not found; pass --config PATH or copy the shipped config.toml here"
+        ) from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a config file") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config file ({exc.strerror})") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: TOML syntax error: {exc}") from None
+
+    values = _validate(path, raw)
+    base = path.resolve().parent
+    kiosk = dict(values.get("kiosk", {}))
+    kiosk["data_dir"] = (
+        Path(os.path.expanduser(data_dir)).absolute()
+        if data_dir
+        else _resolve(base, kiosk.get("data_dir", "data"))
+    )
+    survey = dict(values.get("survey", {}))
+    if "labels" in survey:
+        survey["labels"] = tuple(survey["labels"])
+    admin = dict(values.get("admin", {}))
+    admin["export_dir"] = _resolve(base, admin.get("export_dir", "exports"))
+    timing = {k: float(v) for k, v in values.get("timing", {}).items()}
+    return Config(
+        path=path,
+        kiosk=KioskConfig(**kiosk),
+        survey=SurveyConfig(**survey),
+        timing=TimingConfig(**timing),
+        admin=AdminConfig(**admin),
+    )
+
+
+def ensure_data_dir(config: Config, from_flag: bool = False) -> Path:
+    """Create the data dir and prove it is writable, or raise ConfigError naming the source."""
+    where = "--data-dir" if from_flag else f"{config.path}: [kiosk] data_dir"
+    directory = config.data_dir
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / ".write-test"
+        with open(probe, "wb") as handle:
+            handle.write(b"ok")
+        probe.unlink()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ConfigError(
+            f"{where}: cannot write the data dir {directory} ({reason}); "
+            "choose a writable directory"
+        ) from None
+    return directory

@@ -1,0 +1,12 @@
+"""Messages that customer screens post to the app (screens never touch the store)."""
+from __future__ import annotations
+
+from textual.message import Message
+
+
+class RatingChosen(Message):
+    """A customer chose an option on the survey (score 1-5)."""
+
+    def __init__(self, score: int) -> None:
+        super().__init__()
+        self.score = score

@@ -1,0 +1,56 @@
+"""The one record the kiosk keeps: a customer's response."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any
+
+
+def new_response_id() -> str:
+    """A random UUID: unique even when exports of many kiosks are merged."""
+    return str(uuid.uuid4())
+
+
+def local_now() -> datetime:
+    """Now, timezone-aware, with the kiosk's local UTC offset."""
+    return datetime.now().astimezone()
+
+
+@dataclass(frozen=True)
+class Response:
+    id: str
+    timestamp: datetime  # timezone-aware, local offset
+    kiosk: str
+    question: str
+    score: int
+    label: str
+    language: str
+    flagged: bool = False
+
+    def __post_init__(self) -> None:
+        if self.timestamp.tzinfo is None or self.timestamp.utcoffset() is None:
+            raise ValueError(f"response {self.id}: timestamp {self.timestamp} has no UTC offset")
+
+    @property
+    def local_day(self) -> date:
+        """The kiosk-local calendar day this response belongs to (its partition)."""
+        return self.timestamp.astimezone().date()
+
+    def to_doc(self) -> dict[str, Any]:
+        doc = asdict(self)
+        doc["timestamp"] = self.timestamp.isoformat()
+        return doc
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> "Response":
+        return cls(
+            id=doc["id"],
+            timestamp=datetime.fromisoformat(doc["timestamp"]),
+            kiosk=doc["kiosk"],
+            question=doc["question"],
+            score=int(doc["score"]),
+            label=doc["label"],
+            language=doc["language"],
+            flagged=bool(doc.get("flagged", False)),
+        )

@@ -1,0 +1,315 @@
+"""A crash-safe, append-only TinyDB ``Storage``: one JSON-lines journal per file.
+
+Stock ``JSONStorage`` rewrites the whole file in place on every insert: the cost
+grows with the file and a kill mid-write breaks everything.  ``JournalStorage``
+keeps the tables in memory and, on ``write(data)``, appends only the documents
+that changed since the last write, as one line each, then fsyncs:
+
+    {"op": "put", "table": "responses", "id": "7", "doc": {...}}
+    {"op": "del", "table": "responses", "id": "7"}
+    {"op": "drop", "table": "responses"}
+
+Earlier bytes are never rewritten, so a kill at any instant can only leave a
+torn last line.  Reopening for writing moves such a tail (and any line that
+does not parse) aside into ``<file>.damaged-<stamp>`` so staff can find it, and
+keeps every good line.  Readers skip a last line that has no newline yet, so
+they never see a half-written record.
+"""
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from tinydb import TinyDB
+from tinydb.storages import Storage
+from tinydb.table import Table
+
+
+class _TrackedDoc(dict):
+    """A stored document that remembers in-place changes (TinyDB's ``update``
+    mutates documents instead of replacing them)."""
+
+    __slots__ = ("dirty",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.dirty = False
+
+    def _touch(name):  # noqa: N805 - builds the mutating wrappers below
+        original = getattr(dict, name)
+
+        def wrapper(self, *args, **kwargs):
+            self.dirty = True
+            return original(self, *args, **kwargs)
+
+        wrapper.__name__ = name
+        return wrapper
+
+    for _name in ("__setitem__", "__delitem__", "update", "pop", "popitem", "clear",
+                  "setdefault", "__ior__"):
+        locals()[_name] = _touch(_name)
+    del _name, _touch
+
+
+@dataclass(frozen=True)
+class Damage:
+    """A part of a journal that could not be read, and where it was moved."""
+
+    path: Path
+    lines: int
+    moved_to: Path | None
+
+    def describe(self) -> str:
+        where = f", moved to {self.moved_to}" if self.moved_to else ""
+        return f"{self.path}: {self.lines} damaged line(s) skipped{where}"
+
+
+def parse_journal(blob: bytes) -> tuple[list[dict[str, Any]], list[bytes], int]:
+    """Split journal bytes into (good entries, bad lines, length of the complete part).
+
+    A last fragment without a newline is incomplete (being written, or torn by
+    a crash) and is returned as a bad line only in the bad list; ``good_length``
+    ends at the last newline."""
+    entries: list[dict[str, Any]] = []
+    bad: list[bytes] = []
+    end = blob.rfind(b"\n") + 1
+    for line in blob[:end].splitlines():
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            bad.append(line)
+            continue
+        if _valid_entry(entry):
+            entries.append(entry)
+        else:
+            bad.append(line)
+    if end < len(blob):
+        bad.append(blob[end:])
+    return entries, bad, end
+
+
+def _valid_entry(entry: Any) -> bool:
+    if not isinstance(entry, dict) or not isinstance(entry.get("table"), str):
+        return False
+    op = entry.get("op")
+    if op == "put":
+        return isinstance(entry.get("id"), str) and isinstance(entry.get("doc"), dict)
+    if op == "del":
+        return isinstance(entry.get("id"), str)
+    return op == "drop"
+
+
+def replay(entries: list[dict[str, Any]]) -> dict[str, dict[str, dict]]:
+    """Apply journal entries in order; the result is TinyDB's whole-database dict."""
+    tables: dict[str, dict[str, dict]] = {}
+    for entry in entries:
+        op, name = entry["op"], entry["table"]
+        if op == "put":
+            tables.setdefault(name, {})[entry["id"]] = _TrackedDoc(entry["doc"])
+        elif op == "del":
+            tables.get(name, {}).pop(entry["id"], None)
+        else:
+            tables.pop(name, None)
+    return tables
+
+
+def iter_documents(path: Path, table: str, damage: list[Damage] | None = None
+                   ) -> Iterator[dict[str, Any]]:
+    """Stream the current documents of one table without building a TinyDB
+    (export and stats read years of files this way).  Damaged lines are skipped
+    and reported in ``damage``; a last line still being written is not damage."""
+    blob = path.read_bytes()
+    entries, bad, end = parse_journal(blob)
+    if end < len(blob):
+        bad = bad[:-1]
+    if bad and damage is not None:
+        damage.append(Damage(path, len(bad), None))
+    docs: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        if entry["table"] != table and entry["op"] != "drop":
+            continue
+        if entry["op"] == "put":
+            docs[entry["id"]] = entry["doc"]
+        elif entry["op"] == "del":
+            docs.pop(entry["id"], None)
+        elif entry["table"] == table:
+            docs.clear()
+    yield from docs.values()
+
+
+class JournalStorage(Storage):
+    """TinyDB storage over an append-only JSON-lines journal (see module doc).
+
+    ``read_only`` opens without repairing anything.  ``sync=False`` skips the
+    fsync, for bulk loads that sync once at the end (``flush``)."""
+
+    def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False,
+                 sync: bool = True) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self.read_only = read_only
+        self.sync = sync
+        self.damage: Damage | None = None
+        self._fd: int | None = None
+        blob = self.path.read_bytes() if self.path.exists() else b""
+        entries, bad, good_length = parse_journal(blob)
+        self._tables = replay(entries)
+        if bad:
+            self.damage = Damage(self.path, len(bad), None)
+        if read_only:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if bad:
+            self._repair(entries, bad, good_length, len(blob))
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        self._size = os.fstat(self._fd).st_size
+
+    # -- repair -----------------------------------------------------------
+    def _repair(self, entries, bad: list[bytes], good_length: int, total: int) -> None:
+        """Move bad lines aside, keep good ones; both steps are crash-safe."""
+        stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
+        aside = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
+        _write_atomic(aside, b"\n".join(bad) + b"\n")
+        only_torn_tail = len(bad) == 1 and good_length < total
+        if only_torn_tail:
+            # Everything before the last newline parsed: just cut the tail off.
+            with open(self.path, "r+b") as handle:
+                handle.truncate(good_length)
+                os.fsync(handle.fileno())
+        else:
+            good = b"".join(_encode(e) for e in entries)
+            _write_atomic(self.path, good)
+        self.damage = Damage(self.path, len(bad), aside)
+
+    # -- TinyDB's Storage interface --------------------------------------
+    def read(self) -> dict[str, dict[str, dict]]:
+        # A shallow copy: TinyDB replaces whole tables in the dict it gets and
+        # passes it back to write(); it never mutates the table dicts we hold.
+        return dict(self._tables)
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        if self._fd is None:
+            raise PermissionError(f"{self.path}: opened read-only")
+        entries: list[dict[str, Any]] = []
+        for name, table in data.items():
+            old = self._tables.get(name)
+            if table is old:
+                continue
+            old = old or {}
+            added = 0
+            for doc_id, doc in table.items():
+                previous = old.get(doc_id)
+                if previous is None:
+                    added += 1
+                elif previous is doc and not getattr(doc, "dirty", False):
+                    continue
+                entries.append({"op": "put", "table": name, "id": doc_id, "doc": doc})
+            if len(old) + added != len(table):
+                for doc_id in old.keys() - table.keys():
+                    entries.append({"op": "del", "table": name, "id": doc_id})
+        for name in self._tables.keys() - data.keys():
+            entries.append({"op": "drop", "table": name})
+        if entries:
+            self._append(b"".join(_encode(e) for e in entries))
+        # Only now, with the bytes durable, adopt the new state.
+        for entry in entries:
+            if entry["op"] == "put":
+                doc = entry["doc"]
+                if isinstance(doc, _TrackedDoc):
+                    doc.dirty = False
+                else:
+                    data[entry["table"]][entry["id"]] = _TrackedDoc(doc)
+        self._tables = data
+
+    def append_document(self, table: str, doc_id: str, doc: dict[str, Any]) -> None:
+        """Insert one document in O(1): one line appended, nothing rebuilt."""
+        if self._fd is None:
+            raise PermissionError(f"{self.path}: opened read-only")
+        existing = self._tables.get(table)
+        if existing is not None and doc_id in existing:
+            raise ValueError(f"Document with ID {doc_id} already exists")
+        self._append(_encode({"op": "put", "table": table, "id": doc_id, "doc": doc}))
+        self._tables.setdefault(table, {})[doc_id] = _TrackedDoc(doc)
+
+    def _append(self, blob: bytes) -> None:
+        """Append and fsync; on failure cut the file back so no torn line stays."""
+        assert self._fd is not None
+        try:
+            view = memoryview(blob)
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+            if self.sync:
+                os.fdatasync(self._fd)
+        except OSError:
+            try:
+                os.ftruncate(self._fd, self._size)
+            except OSError:
+                pass  # the next open moves the torn tail aside
+            raise
+        self._size += len(blob)
+
+    def flush(self) -> None:
+        if self._fd is not None:
+            os.fsync(self._fd)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            try:
+                os.fsync(self._fd)
+            finally:
+                os.close(self._fd)
+                self._fd = None
+
+    @property
+    def size(self) -> int:
+        return self._size if self._fd is not None else 0
+
+
+def _encode(entry: dict[str, Any]) -> bytes:
+    return (json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def _write_atomic(path: Path, blob: bytes) -> None:
+    """Write a whole file via temp + fsync + rename, so it is either old or new."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(blob)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+class AppendTable(Table):
+    """TinyDB's Table rebuilds the whole table dict on every insert (O(n) per
+    tap).  Over a ``JournalStorage`` an insert is one appended line instead;
+    every other operation keeps TinyDB's own code path."""
+
+    def insert(self, document):
+        storage = self._storage
+        if not isinstance(storage, JournalStorage) or isinstance(document, self.document_class):
+            return super().insert(document)
+        if not isinstance(document, Mapping):
+            raise ValueError("Document is not a Mapping")
+        doc_id = self._get_next_id()
+        storage.append_document(self.name, str(doc_id), dict(document))
+        self.clear_cache()
+        return doc_id
+
+
+class JournalDB(TinyDB):
+    """TinyDB over a ``JournalStorage`` with O(1) inserts."""
+
+    table_class = AppendTable

@@ -1,0 +1,303 @@
+"""ResponseStore: the only code that talks to TinyDB.
+
+Layout of a data dir::
+
+    kiosk.lock                    held by the one writing process
+    responses/2026-11-22.jsonl    one JournalStorage (TinyDB) per local day
+    summaries.json                per-day, per-hour tallies (derived, rebuilt when stale)
+
+A tap goes into today's small file, so its cost does not grow with history.
+The writer is one background thread: ``record()`` only queues the response,
+so the UI never waits on the disk; the writer makes it durable (fsync), then
+tells the listeners.  A failed write (full or read-only disk) keeps the
+response queued and retries; nothing is dropped silently.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from kiosk.models import Response
+from kiosk.storage import Damage, JournalDB, JournalStorage, iter_documents, _write_atomic
+from scoring import Tally
+
+TABLE = "responses"
+RESPONSES_DIR = "responses"
+SUMMARY_FILE = "summaries.json"
+LOCK_FILE = "kiosk.lock"
+
+DayHours = dict[date, dict[int, Tally]]
+Listener = Callable[[Response], None]
+
+
+class StoreLocked(Exception):
+    """Another process is already writing to this data dir."""
+
+
+class ResponseStore:
+    """Read access to a data dir; ``open_writer()`` adds the single writer."""
+
+    def __init__(self, data_dir: str | os.PathLike[str], *, sync: bool = True,
+                 retry_seconds: float = 1.0) -> None:
+        self.data_dir = Path(data_dir)
+        self.responses_dir = self.data_dir / RESPONSES_DIR
+        self.sync = sync
+        self.retry_seconds = retry_seconds
+        self.damage: list[Damage] = []
+        self.last_error: str | None = None
+        self._listeners: list[Listener] = []
+        self._lock_fd: int | None = None
+        self._db: JournalDB | None = None
+        self._db_day: date | None = None
+        self._pending: deque[Response] = deque()
+        self._wakeup = threading.Condition()
+        self._stopping = False
+        self._busy = False  # the writer holds a response it has not finished
+        self._writer: threading.Thread | None = None
+
+    # -- the writer ----------------------------------------------------------
+    def open_writer(self) -> "ResponseStore":
+        """Take the data dir's lock and start the writer thread."""
+        self.responses_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 64).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
+            raise StoreLocked(
+                f"{self.data_dir}: another kiosk (pid {holder}) is already recording here; "
+                "stop it first or start with --data-dir pointing elsewhere"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._lock_fd = fd
+        self._writer = threading.Thread(target=self._write_loop, name="kiosk-writer", daemon=True)
+        self._writer.start()
+        return self
+
+    def add_listener(self, listener: Listener) -> None:
+        """``listener(response)`` runs on the writer thread after the response is durable."""
+        self._listeners.append(listener)
+
+    def record(self, response: Response) -> None:
+        """Queue a response for the writer; returns at once."""
+        if self._writer is None:
+            raise RuntimeError("store not opened for writing (call open_writer())")
+        with self._wakeup:
+            self._pending.append(response)
+            self._wakeup.notify()
+
+    @property
+    def pending(self) -> int:
+        """Responses accepted but not yet durable."""
+        return len(self._pending)
+
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Block until every queued response is durable (tests, shutdown)."""
+        deadline = time.monotonic() + timeout
+        with self._wakeup:
+            while self._pending or self._busy:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._wakeup.wait(left)
+        return True
+
+    def _write_loop(self) -> None:
+        delay = self.retry_seconds
+        while True:
+            with self._wakeup:
+                while not self._pending and not self._stopping:
+                    self._wakeup.wait()
+                if not self._pending:
+                    return
+                response = self._pending[0]
+                self._busy = True
+            try:
+                self._write_durably(response)
+            except OSError as exc:
+                self.last_error = f"cannot write to {self.data_dir}: {exc.strerror or exc}"
+                self._close_db()  # reopen cleanly on the next try
+                with self._wakeup:
+                    self._busy = False
+                    if self._stopping:
+                        return
+                    self._wakeup.wait(delay)
+                delay = min(delay * 2, 30.0)
+                continue
+            delay = self.retry_seconds
+            self.last_error = None
+            with self._wakeup:
+                self._pending.popleft()
+                self._busy = False
+                self._wakeup.notify_all()
+            for listener in self._listeners:
+                listener(response)
+
+    def _write_durably(self, response: Response) -> None:
+        self._db_for(response.local_day).table(TABLE).insert(response.to_doc())
+
+    def _db_for(self, day: date) -> JournalDB:
+        if self._db_day != day or self._db is None:
+            self._close_db()
+            db = JournalDB(self.day_path(day), storage=JournalStorage, sync=self.sync)
+            if db.storage.damage:
+                self.damage.append(db.storage.damage)
+            self._db, self._db_day = db, day
+        return self._db
+
+    def _close_db(self) -> None:
+        if self._db is not None:
+            try:
+                self._db.close()
+            except OSError:
+                pass
+            self._db = self._db_day = None
+
+    def write_now(self, responses: Iterable[Response]) -> int:
+        """Write responses synchronously with one fsync per day file (bulk loads:
+        demo data, imports).  Only for a store without a running writer thread."""
+        if self._writer is not None:
+            raise RuntimeError("bulk writes need the store without its writer thread")
+        if self._lock_fd is None:
+            self._take_lock_for_bulk()
+        count = 0
+        previous_sync, self.sync = self.sync, False
+        try:
+            for response in responses:
+                self._write_durably(response)
+                count += 1
+                db = self._db
+                if db is not None and count % 10_000 == 0:
+                    db.storage.flush()
+        finally:
+            self.sync = previous_sync
+            self._close_db()  # close() fsyncs the last file
+        return count
+
+    def _take_lock_for_bulk(self) -> None:
+        self.responses_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise StoreLocked(
+                f"{self.data_dir}: a kiosk is recording here; stop it before a bulk load"
+            ) from None
+        self._lock_fd = fd
+
+    def close(self, timeout: float = 5.0) -> list[Response]:
+        """Stop the writer after it drained the queue (up to ``timeout``).
+        Returns the responses that could not be made durable."""
+        if self._writer is not None:
+            self.wait_idle(timeout)
+            with self._wakeup:
+                self._stopping = True
+                self._wakeup.notify_all()
+            self._writer.join(timeout=1.0)
+            self._writer = None
+        self._close_db()
+        unwritten = list(self._pending)
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the flock
+            self._lock_fd = None
+        return unwritten
+
+    # -- reading -------------------------------------------------------------
+    def day_path(self, day: date) -> Path:
+        return self.responses_dir / f"{day.isoformat()}.jsonl"
+
+    def days(self) -> list[date]:
+        """Every local day that has a file, in order."""
+        found = []
+        if self.responses_dir.is_dir():
+            for path in self.responses_dir.glob("*.jsonl"):
+                try:
+                    found.append(date.fromisoformat(path.stem))
+                except ValueError:
+                    continue  # not ours
+        return sorted(found)
+
+    def _days_between(self, since: date | None, until: date | None) -> list[date]:
+        return [d for d in self.days()
+                if (since is None or d >= since) and (until is None or d <= until)]
+
+    def iter_docs(self, since: date | None = None, until: date | None = None
+                  ) -> Iterator[dict[str, Any]]:
+        """Stored documents of the local days in [since, until], day by day (streams)."""
+        for day in self._days_between(since, until):
+            yield from iter_documents(self.day_path(day), TABLE, self.damage)
+
+    def iter_responses(self, since: date | None = None, until: date | None = None
+                       ) -> Iterator[Response]:
+        for doc in self.iter_docs(since, until):
+            yield Response.from_doc(doc)
+
+    # -- per-day summaries -----------------------------------------------------
+    def day_hours(self, since: date | None = None, until: date | None = None) -> DayHours:
+        """Per-day, per-hour tallies for [since, until], from summaries.json where
+        the day file has not changed since; stale days are re-read and cached."""
+        cache = self._load_summaries()
+        result: DayHours = {}
+        changed = False
+        for day in self._days_between(since, until):
+            path = self.day_path(day)
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                continue
+            key = day.isoformat()
+            entry = cache.get(key)
+            signature = [stat.st_size, stat.st_mtime_ns]
+            if entry is None or entry.get("sig") != signature:
+                hours = _tally_hours(iter_documents(path, TABLE, self.damage))
+                entry = {"sig": signature,
+                         "hours": {str(h): t.to_dict() for h, t in hours.items()}}
+                cache[key] = entry
+                changed = True
+                result[day] = hours
+            else:
+                result[day] = {int(h): Tally.from_dict(t) for h, t in entry["hours"].items()}
+        if changed:
+            self._save_summaries(cache)
+        return result
+
+    def day_tally(self, day: date) -> Tally:
+        hours = self.day_hours(day, day).get(day, {})
+        total = Tally()
+        for tally in hours.values():
+            total.update(tally)
+        return total
+
+    def _load_summaries(self) -> dict[str, Any]:
+        try:
+            data = json.loads((self.data_dir / SUMMARY_FILE).read_bytes())
+            return data if isinstance(data, dict) else {}
+        except (OSError, ValueError):
+            return {}  # derived data: rebuilt from the day files
+
+    def _save_summaries(self, cache: dict[str, Any]) -> None:
+        try:
+            _write_atomic(self.data_dir / SUMMARY_FILE,
+                          json.dumps(cache, separators=(",", ":")).encode())
+        except OSError:
+            pass  # a read-only data dir still answers, just slower next time
+
+
+def _tally_hours(docs: Iterable[dict[str, Any]]) -> dict[int, Tally]:
+    hours: dict[int, Tally] = {}
+    for doc in docs:
+        response = Response.from_doc(doc)
+        hour = response.timestamp.astimezone().hour
+        hours.setdefault(hour, Tally()).add(response.score, flagged=response.flagged)
+    return hours

@@ -56,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", parents=[common, period],
                                 help="print CSAT and the answer distribution")
     stats.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    demo = commands.add_parser("demo", parents=[common],
+                               help="fill the data dir with realistic synthetic responses")
+    demo.add_argument("--days", type=int, default=90, help="days of history (default 90)")
+    demo.add_argument("--per-day", type=int, default=600, help="responses a day (default 600)")
+    demo.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     return parser
 
 
@@ -162,5 +167,12 @@ def _report_damage(store: ResponseStore) -> None:
         print(f"kiosk: warning: {damage.describe()}", file=sys.stderr)
 
 
-COMMANDS = {"run": run, "export": export, "stats": stats}
+def demo(args: argparse.Namespace, config: Config) -> int:
+    from kiosk.demo import run_demo
+
+    ensure_data_dir(config, from_flag=bool(args.data_dir))
+    return run_demo(args, config)
+
+
+COMMANDS = {"run": run, "export": export, "stats": stats, "demo": demo}
 

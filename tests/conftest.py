@@ -1,0 +1,37 @@
+"""Shared fixtures: a kiosk config on a temp data dir, an open store, a wait helper."""
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from kiosk.config import Config, KioskConfig, TimingConfig
+from kiosk.store import ResponseStore
+
+
+async def wait_until(condition: Callable[[], bool], timeout: float = 5.0, what: str = "") -> None:
+    """Poll ``condition`` on the event loop until it holds (never a fixed sleep)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what or condition}")
+        await asyncio.sleep(0.01)
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return Config(
+        path=tmp_path / "config.toml",
+        kiosk=KioskConfig(id="test-kiosk", data_dir=tmp_path / "data"),
+        timing=TimingConfig(thank_you_seconds=0.3, idle_reset_seconds=30),
+    )
+
+
+@pytest.fixture
+def store(config: Config):
+    opened = ResponseStore(config.data_dir).open_writer()
+    yield opened
+    opened.close()

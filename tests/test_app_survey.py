@@ -1,0 +1,177 @@
+"""The customer flow through Textual's Pilot: answer, thanks, back; lock-down."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from kiosk.app import KioskApp
+from kiosk.screens.survey import SurveyScreen
+from kiosk.screens.thanks import ThanksScreen
+from kiosk.store import ResponseStore
+from tests.conftest import wait_until
+
+
+def stored(store: ResponseStore) -> list:
+    store.wait_idle()
+    return list(store.iter_responses())
+
+
+async def answer_and_wait_back(pilot, app) -> None:
+    await wait_until(lambda: isinstance(app.screen, ThanksScreen), what="thank-you screen")
+    await wait_until(lambda: isinstance(app.screen, SurveyScreen), what="survey back")
+
+
+@pytest.mark.parametrize("score", [1, 2, 3, 4, 5])
+async def test_key_records_score_label_kiosk_timestamp(config, store, score):
+    app = KioskApp(config, store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(lambda: isinstance(app.screen, SurveyScreen))
+        before = datetime.now().astimezone()
+        await pilot.press(str(score))
+        await answer_and_wait_back(pilot, app)
+    [response] = stored(store)
+    assert response.score == score
+    assert response.label == config.survey.labels[score - 1]
+    assert response.kiosk == "test-kiosk"
+    assert response.question == config.survey.question_id
+    assert response.language == "en"
+    assert response.timestamp.utcoffset() is not None
+    assert before <= response.timestamp <= datetime.now().astimezone()
+
+
+async def test_click_records_the_clicked_option(config, store):
+    app = KioskApp(config, store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(lambda: isinstance(app.screen, SurveyScreen))
+        await pilot.click("#rate-2")
+        await answer_and_wait_back(pilot, app)
+        await pilot.click("#rate-5")
+        await answer_and_wait_back(pilot, app)
+    assert [r.score for r in stored(store)] == [2, 5]
+
+
+async def test_arrows_and_enter(config, store):
+    app = KioskApp(config, store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(lambda: isinstance(app.screen, SurveyScreen))
+        await pilot.press("enter")  # nothing highlighted yet: no answer
+        await pilot.press("right")  # lights the middle option (3)
+        await pilot.press("right", "right", "right", "left")  # 4, 5, 5 (clamped), 4
+        assert app.screen.highlighted == 4
+        await pilot.press("enter")
+        await answer_and_wait_back(pilot, app)
+        assert app.screen.highlighted is None  # clean question for the next customer
+    assert [r.score for r in stored(store)] == [4]
+
+
+async def test_taps_during_thanks_are_not_recorded(config, store):
+    app = KioskApp(config, store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(lambda: isinstance(app.screen, SurveyScreen))
+        await pilot.press("5", "5", "1")  # a double tap and a stray key
+        await wait_until(lambda: isinstance(app.screen, ThanksScreen))
+        await pilot.press("3")
+        await pilot.click("#thanks-message")
+        await wait_until(lambda: isinstance(app.screen, SurveyScreen))
+    assert [r.score for r in stored(store)] == [5]
+
+
+async def test_thank_you_then_a_clean_question(config, store):
+    app = KioskApp(config, store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(lambda: isinstance(app.screen, SurveyScreen))
+        await pilot.press("1")
+        await wait_until(lambda: isinstance(app.screen, ThanksScreen))
+        assert "Thank you" in str(app.screen.query_one("#thanks-message").render())
+        await wait_until(lambda: isinstance(app.screen, SurveyScreen))
+        await pilot.press("4")
+        await answer_and_wait_back(pilot, app)
+    assert [r.score for r in stored(store)] == [1, 4]
+
+
+LOCKDOWN_KEYS = ["ctrl+q", "ctrl+c", "ctrl+p", "ctrl+z", "ctrl+backslash", "escape"]
+
+
+@pytest.mark.parametrize("key", LOCKDOWN_KEYS)
+async def test_lockdown_keys_leave_the_kiosk_on_the_survey(config, store, key):
+    app = KioskApp(config, store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(lambda: isinstance(app.screen, SurveyScreen))
+        screens_before = len(app.screen_stack)
+        await pilot.press(key, key)
+        await pilot.pause()
+        assert app.is_running and app.return_code is None
+        assert isinstance(app.screen, SurveyScreen)
+        assert len(app.screen_stack) == screens_before  # no palette, no help panel
+        # and it still takes answers
+        await pilot.press("3")
+        await answer_and_wait_back(pilot, app)
+    assert [r.score for r in stored(store)] == [3]
+
+
+@pytest.mark.parametrize("key", LOCKDOWN_KEYS)
+async def test_lockdown_keys_on_the_thanks_screen(config, store, key):
+    app = KioskApp(config, store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(lambda: isinstance(app.screen, SurveyScreen))
+        await pilot.press("2")
+        await wait_until(lambda: isinstance(app.screen, ThanksScreen))
+        await pilot.press(key)
+        assert app.is_running and app.return_code is None
+        await wait_until(lambda: isinstance(app.screen, SurveyScreen))
+
+
+@pytest.mark.parametrize("size", [(60, 15), (80, 24), (120, 36), (200, 60)])
+async def test_every_option_visible_and_clickable_at_size(config, store, size):
+    app = KioskApp(config, store)
+    async with app.run_test(size=size) as pilot:
+        await wait_until(lambda: isinstance(app.screen, SurveyScreen))
+        question = app.screen.query_one("#question")
+        assert question.region.height >= 1 and question.region.width == size[0]
+        for score in range(1, 6):
+            option = app.screen.query_one(f"#rate-{score}")
+            region = option.region
+            assert region.width >= 10 and region.height >= 4, (score, region)
+            assert region.right <= size[0] and region.bottom <= size[1]
+            # the whole label is drawn (wrapped, never cut)
+            text = " ".join(strip.text for strip in option.render_lines(option.region.reset_offset))
+            for word in config.survey.labels[score - 1].split():
+                assert word in text, (score, word, text)
+        await pilot.click("#rate-5")
+        await answer_and_wait_back(pilot, app)
+    assert [r.score for r in stored(store)] == [5]
+
+
+async def test_resize_keeps_options_on_screen(config, store):
+    app = KioskApp(config, store)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await wait_until(lambda: isinstance(app.screen, SurveyScreen))
+        await pilot.resize_terminal(60, 15)
+        await wait_until(lambda: app.screen.query_one("#rate-5").region.right <= 60)
+        await pilot.click("#rate-1")
+        await answer_and_wait_back(pilot, app)
+    assert [r.score for r in stored(store)] == [1]
+
+
+async def test_ui_does_not_wait_for_a_slow_disk(config, store, monkeypatch):
+    """The thank-you screen shows while the write is still blocked."""
+    import threading
+
+    gate = threading.Event()
+    real_write = store._write_durably
+
+    def slow_write(response):
+        gate.wait(10)
+        real_write(response)
+
+    monkeypatch.setattr(store, "_write_durably", slow_write)
+    app = KioskApp(config, store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(lambda: isinstance(app.screen, SurveyScreen))
+        await pilot.press("4")
+        await wait_until(lambda: isinstance(app.screen, ThanksScreen))
+        assert store.pending == 1  # shown before the tap is durable
+        gate.set()
+        await wait_until(lambda: store.pending == 0)
+    assert [r.score for r in stored(store)] == [4]

@@ -1,0 +1,75 @@
+"""The real `kiosk` process in a pseudo-terminal: taps, SIGTERM/SIGHUP end it cleanly."""
+from __future__ import annotations
+
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kiosk.store import ResponseStore
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Terminal:
+    """A child process on a pty, and everything it printed so far."""
+
+    def __init__(self, argv: list[str], cwd: Path) -> None:
+        self.master, slave = pty.openpty()
+        os.set_blocking(self.master, False)
+        env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"}
+        # Textual draws on stderr, so all three go to the terminal.
+        self.process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave,
+                                        cwd=cwd, env=env, start_new_session=True)
+        os.close(slave)
+        self.output = b""
+
+    def read_until(self, predicate, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate(self):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out; screen so far: {self.output[-500:]!r}")
+            ready, _, _ = select.select([self.master], [], [], 0.1)
+            if ready:
+                try:
+                    self.output += os.read(self.master, 65536)
+                except OSError:
+                    pass
+
+    def send(self, text: str) -> None:
+        os.write(self.master, text.encode())
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        os.close(self.master)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_signal_ends_the_kiosk_cleanly_with_nothing_lost(tmp_path, sig):
+    data = tmp_path / "data"
+    term = Terminal([sys.executable, "-m", "kiosk", "--config", str(ROOT / "config.toml"),
+                     "--data-dir", str(data)], cwd=tmp_path)
+    try:
+        term.read_until(lambda t: b"satisfied" in t.output)
+        term.send("5")
+        store = ResponseStore(data)
+        deadline = time.monotonic() + 10
+        while not list(store.iter_responses()) and time.monotonic() < deadline:
+            term.read_until(lambda t: True, timeout=1)
+        term.process.send_signal(sig)
+        assert term.process.wait(timeout=10) == 0
+        term.read_until(lambda t: True, timeout=0.5)
+        assert b"Traceback" not in term.output
+    finally:
+        term.close()
+    assert [r.score for r in ResponseStore(data).iter_responses()] == [5]
+    # the lock is released: a new kiosk could start
+    ResponseStore(data).open_writer().close()

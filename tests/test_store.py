@@ -82,7 +82,6 @@ def test_day_summaries_match_the_rows_and_refresh_when_a_day_grows(tmp_path):
     store.close()
     hours = reader.day_hours()  # the cache is stale for that day: re-read
     assert hours[noon.date()][13].counts[3] == 1
-    assert (tmp_path / "summaries.json").exists()
 
 
 def test_per_tap_work_does_not_grow_with_history(tmp_path, monkeypatch):

@@ -56,6 +56,13 @@ def build_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", parents=[common, period],
                                 help="print CSAT and the answer distribution")
     stats.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    commands.add_parser("admin", parents=[common],
+                        help="open the PIN screen and admin view (back office, SSH)")
+    commands.add_parser("set-pin", parents=[common],
+                        help="set the admin PIN (asks twice, or reads one line from stdin)")
+    importer = commands.add_parser("import", parents=[common],
+                                   help="read CSV exports (of this or other kiosks) into the store")
+    importer.add_argument("files", nargs="+", metavar="FILE.csv", help="CSV files written by export")
     demo = commands.add_parser("demo", parents=[common],
                                help="fill the data dir with realistic synthetic responses")
     demo.add_argument("--days", type=int, default=90, help="days of history (default 90)")
@@ -174,5 +181,12 @@ def demo(args: argparse.Namespace, config: Config) -> int:
     return run_demo(args, config)
 
 
-COMMANDS = {"run": run, "export": export, "stats": stats, "demo": demo}
+def import_(args: argparse.Namespace, config: Config) -> int:
+    from kiosk.importer import run_import
+
+    ensure_data_dir(config, from_flag=bool(args.data_dir))
+    return run_import(args, config)
+
+
+COMMANDS = {"run": run, "export": export, "stats": stats, "demo": demo, "import": import_}
 

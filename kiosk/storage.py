@@ -78,6 +78,11 @@ def parse_journal(blob: bytes) -> tuple[list[dict[str, Any]], list[bytes], int]:
     entries: list[dict[str, Any]] = []
     bad: list[bytes] = []
     end = blob.rfind(b"\n") + 1
+    fast = _parse_all(blob, end)
+    if fast is not None:
+        if end < len(blob):
+            bad.append(blob[end:])
+        return fast, bad, end
     for line in blob[:end].splitlines():
         if not line.strip():
             continue
@@ -93,6 +98,27 @@ def parse_journal(blob: bytes) -> tuple[list[dict[str, Any]], list[bytes], int]:
     if end < len(blob):
         bad.append(blob[end:])
     return entries, bad, end
+
+
+def _parse_all(blob: bytes, end: int) -> list[dict[str, Any]] | None:
+    """The common case in one ``json.loads`` call (several times faster than a
+    call per line): every complete line is a valid entry.  None when any line
+    is not, so the caller falls back to line by line and finds the bad ones."""
+    if not end:
+        return []
+    body = blob[:end].rstrip(b"\n")
+    if b"\n\n" in body or b"\r" in body or blob[:1].isspace():
+        return None  # blank lines or CRLF: let the careful path judge
+    try:
+        entries = json.loads(b"[" + body.replace(b"\n", b",") + b"]")
+    except ValueError:
+        return None
+    if len(entries) != body.count(b"\n") + 1:
+        return None  # a line held more than one value, e.g. "1,2"
+    for entry in entries:
+        if not _valid_entry(entry):
+            return None
+    return entries
 
 
 def _valid_entry(entry: Any) -> bool:
@@ -238,6 +264,23 @@ class JournalStorage(Storage):
         self._append(_encode({"op": "put", "table": table, "id": doc_id, "doc": doc}))
         self._tables.setdefault(table, {})[doc_id] = _TrackedDoc(doc)
 
+    def append_documents(self, table: str, docs: list[dict[str, Any]]) -> list[str]:
+        """Insert many documents with one write (and one fsync when ``sync``):
+        bulk loads.  Ids continue after the table's highest id.  A crash can
+        only tear the last line, exactly as for a single insert."""
+        if self._fd is None:
+            raise PermissionError(f"{self.path}: opened read-only")
+        existing = self._tables.setdefault(table, {})
+        next_id = max(map(int, existing), default=0) + 1
+        ids = [str(i) for i in range(next_id, next_id + len(docs))]
+        prefix = '{"op":"put","table":%s,"id":"' % json.dumps(table, ensure_ascii=False)
+        dumps = _DOC_ENCODER.encode
+        self._append("".join([f'{prefix}{doc_id}","doc":{dumps(doc)}}}\n'
+                              for doc_id, doc in zip(ids, docs)]).encode("utf-8"))
+        for doc_id, doc in zip(ids, docs):
+            existing[doc_id] = _TrackedDoc(doc)
+        return ids
+
     def _append(self, blob: bytes) -> None:
         """Append and fsync; on failure cut the file back so no torn line stays."""
         assert self._fd is not None
@@ -271,6 +314,9 @@ class JournalStorage(Storage):
     @property
     def size(self) -> int:
         return self._size if self._fd is not None else 0
+
+
+_DOC_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def _encode(entry: dict[str, Any]) -> bytes:

@@ -14,11 +14,14 @@ response queued and retries; nothing is dropped silently.
 """
 from __future__ import annotations
 
+import base64
 import fcntl
 import json
 import os
+import sys
 import threading
 import time
+from array import array
 from collections import deque
 from dataclasses import fields
 from collections.abc import Callable, Iterable, Iterator
@@ -254,6 +257,31 @@ class ResponseStore:
                     continue  # not ours
         return sorted(found)
 
+    def _day_stats(self, since: date | None, until: date | None
+                   ) -> list[tuple[date, Path, os.stat_result]]:
+        """(day, path, stat) of every day file in [since, until], in order: one
+        directory scan instead of a glob plus a pathlib stat per day."""
+        found = []
+        try:
+            entries = os.scandir(self.responses_dir)
+        except FileNotFoundError:
+            return []
+        low = since.isoformat() if since else ""
+        high = until.isoformat() if until else "9999"
+        with entries:
+            for entry in entries:
+                name = entry.name
+                if not name.endswith(".jsonl") or not low <= name[:-6] <= high:
+                    continue
+                try:
+                    day = date.fromisoformat(name[:-6])
+                    stat = entry.stat()
+                except (ValueError, FileNotFoundError):
+                    continue  # not ours, or gone meanwhile
+                found.append((day, Path(entry.path), stat))
+        found.sort(key=lambda item: item[0])
+        return found
+
     def _days_between(self, since: date | None, until: date | None) -> list[date]:
         return [d for d in self.days()
                 if (since is None or d >= since) and (until is None or d <= until)]
@@ -271,9 +299,9 @@ class ResponseStore:
 
     # -- per-day summaries -----------------------------------------------------
     #
-    # summaries.json: {"version": 2, "days": {"2026-11-22": [size, mtime_ns, rows]}}
+    # summaries.json: {"version": 3, "days": {"2026-11-22": [size, mtime_ns, rows]}}
     # where rows are [hour, count of 1..5, flagged count of 1..5] per local hour
-    # with answers.  A compact format: at five years (1,826 days) it loads in a
+    # with answers, as base64 of uint32s (see ``_rows``).  A compact format: at five years (1,826 days) it loads in a
     # few milliseconds; (size, mtime_ns) of the day file tell when it is stale.
 
     def day_hours(self, since: date | None = None, until: date | None = None) -> DayHours:
@@ -284,15 +312,13 @@ class ResponseStore:
         changed = False
         today = date.today().isoformat()
         persist = False
-        for day in self._days_between(since, until):
-            path = self.day_path(day)
-            try:
-                stat = path.stat()
-            except FileNotFoundError:
-                continue
+        for day, path, stat in self._day_stats(since, until):
             key = day.isoformat()
             entry = cache.get(key)
-            if (entry is None or entry[0] != stat.st_size or entry[1] != stat.st_mtime_ns):
+            hours = None
+            if entry is not None and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
+                hours = _hours_from_rows(entry[2])
+            if hours is None:
                 hours = _tally_hours(iter_documents(path, TABLE, self.damage))
                 cache[key] = [stat.st_size, stat.st_mtime_ns, _rows(hours)]
                 changed = True
@@ -301,7 +327,7 @@ class ResponseStore:
                 persist = persist or key < today
                 result[day] = hours
             else:
-                result[day] = _hours_from_rows(entry[2])
+                result[day] = hours
         if changed:
             self._summaries = cache
             if persist:
@@ -342,7 +368,7 @@ class ResponseStore:
             pass  # a read-only data dir still answers, just slower next time
 
 
-SUMMARY_VERSION = 2
+SUMMARY_VERSION = 3
 _SCORES = (1, 2, 3, 4, 5)
 
 
@@ -380,33 +406,52 @@ def _fsync_dir(directory: Path) -> None:
 
 
 def _valid_summary(entry: Any) -> bool:
-    if not (isinstance(entry, list) and len(entry) == 3 and isinstance(entry[0], int)
-            and isinstance(entry[1], int) and isinstance(entry[2], list)):
-        return False
-    for row in entry[2]:
-        if not (isinstance(row, list) and len(row) == 11
-                and all(type(v) is int and v >= 0 for v in row) and row[0] <= 23):
-            return False
-    return True
+    """Shape check of one day's summary (derived data, written atomically: this
+    guards against a hand-edited or foreign file).  Values are checked when
+    decoded (``_hours_from_rows``)."""
+    return (type(entry) is list and len(entry) == 3 and type(entry[0]) is int
+            and type(entry[1]) is int and type(entry[2]) is str)
 
 
-def _rows(hours: dict[int, Tally]) -> list[list[int]]:
-    rows = []
+_ROW = 11  # hour, counts of scores 1..5, flagged counts of scores 1..5
+
+
+def _rows(hours: dict[int, Tally]) -> str:
+    """Per-hour counts as base64 of little-endian uint32 rows of 11 values:
+    parsing 260,000 JSON integers (five years) takes ~45 ms here, decoding
+    this ~2 ms."""
+    flat = array("I")
     for hour in sorted(hours):
         tally = hours[hour]
         if tally.scale != (1, 5):
             raise ValueError(f"summaries keep 1-5 scores, got scale {tally.scale}")
         counts, flagged = tally.counts, tally.flagged
-        rows.append([hour, *(counts[s] for s in _SCORES), *(flagged[s] for s in _SCORES)])
-    return rows
+        flat.extend([hour, *(counts[s] for s in _SCORES), *(flagged[s] for s in _SCORES)])
+    if sys.byteorder != "little":
+        flat.byteswap()
+    return base64.b64encode(flat.tobytes()).decode("ascii")
 
 
-def _hours_from_rows(rows: list[list[int]]) -> dict[int, Tally]:
-    """Tallies from summary rows without Tally.from_dict's per-key validation
-    (35 us a tally; this is 1.6 us): five years hold ~24,000 of them."""
+def _hours_from_rows(encoded: str) -> dict[int, Tally] | None:
+    """Tallies from ``_rows`` output, without Tally.from_dict's per-key checks
+    (35 us a tally; this is ~2 us): five years hold ~22,000 of them.
+    None when the text is not a valid encoding (the day is then re-read)."""
+    try:
+        blob = base64.b64decode(encoded, validate=True)
+    except ValueError:
+        return None
+    if len(blob) % (4 * _ROW):
+        return None
+    flat = array("I")
+    flat.frombytes(blob)
+    if sys.byteorder != "little":
+        flat.byteswap()
     hours: dict[int, Tally] = {}
     new = Tally.__new__
-    for hour, c1, c2, c3, c4, c5, f1, f2, f3, f4, f5 in rows:
+    values = iter(flat)
+    for hour, c1, c2, c3, c4, c5, f1, f2, f3, f4, f5 in zip(*[values] * _ROW):
+        if hour > 23:
+            return None
         tally = new(Tally)
         tally._min, tally._max = 1, 5
         tally._counts = {1: c1, 2: c2, 3: c3, 4: c4, 5: c5}

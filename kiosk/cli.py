@@ -181,6 +181,37 @@ def demo(args: argparse.Namespace, config: Config) -> int:
     return run_demo(args, config)
 
 
+def admin(args: argparse.Namespace, config: Config) -> int:
+    from kiosk.app import AdminApp
+
+    AdminApp(config, _open_reader(args, config)).run()
+    return 0
+
+
+def set_pin(args: argparse.Namespace, config: Config) -> int:
+    """Asks twice without echo on a terminal; reads one line when piped."""
+    import getpass
+
+    from kiosk.pin import PinError, PinVault, check_pin_format
+
+    ensure_data_dir(config, from_flag=bool(args.data_dir))
+    try:
+        if sys.stdin.isatty():
+            pin = getpass.getpass("New admin PIN (4-12 digits): ")
+            check_pin_format(pin)
+            if getpass.getpass("Once more: ") != pin:
+                raise UsageError("kiosk set-pin: the two PINs differ; nothing changed")
+        else:
+            pin = sys.stdin.readline().rstrip("\r\n")
+        PinVault(config.data_dir).set_pin(pin)
+    except PinError as exc:
+        raise UsageError(f"kiosk set-pin: {exc}; nothing changed") from None
+    except EOFError:
+        raise UsageError("kiosk set-pin: no PIN given; nothing changed") from None
+    print(f"kiosk: admin PIN set for {config.data_dir} (stored as a salted hash)", file=sys.stderr)
+    return 0
+
+
 def import_(args: argparse.Namespace, config: Config) -> int:
     from kiosk.importer import run_import
 
@@ -188,5 +219,6 @@ def import_(args: argparse.Namespace, config: Config) -> int:
     return run_import(args, config)
 
 
-COMMANDS = {"run": run, "export": export, "stats": stats, "demo": demo, "import": import_}
+COMMANDS = {"run": run, "export": export, "stats": stats, "demo": demo, "import": import_,
+            "admin": admin, "set-pin": set_pin}
 

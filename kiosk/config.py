@@ -53,6 +53,8 @@ class AdminConfig:
     target_csat: float = 80.0
     min_responses: int = 30
     export_dir: Path = Path("exports")
+    export_bom: bool = False
+    idle_lock_seconds: float = 120.0
 
 
 @dataclass(frozen=True)
@@ -133,10 +135,13 @@ SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
         "target_csat": (_NUMBER, _percent),
         "min_responses": ((int,), _positive),
         "export_dir": ((str,), _non_empty),
+        "export_bom": ((bool,), lambda value: None),
+        "idle_lock_seconds": (_NUMBER, _seconds),
     },
 }
 
-_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", list: "a list"}
+_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", list: "a list",
+               bool: "true or false"}
 
 
 def _did_you_mean(word: str, choices) -> str:
@@ -169,7 +174,7 @@ def _validate(path: Path, raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
                 )
             types, check = SCHEMA[table][key]
             # bool is an int in Python; a kiosk setting never means True as 1.
-            if isinstance(value, bool) or not isinstance(value, types):
+            if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
                 raise ConfigError(f"{where}: must be {_type_text(types)}, got {value!r}")
             problem = check(value)
             if problem:
@@ -216,6 +221,8 @@ def load_config(path: str | os.PathLike[str], data_dir: str | None = None) -> Co
         survey["labels"] = tuple(survey["labels"])
     admin = dict(values.get("admin", {}))
     admin["export_dir"] = _resolve(base, admin.get("export_dir", "exports"))
+    if "idle_lock_seconds" in admin:
+        admin["idle_lock_seconds"] = float(admin["idle_lock_seconds"])
     timing = {k: float(v) for k, v in values.get("timing", {}).items()}
     return Config(
         path=path,

@@ -8,16 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.config import Config, KioskConfig, TimingConfig
+from kiosk.config import AdminConfig, Config, KioskConfig, TimingConfig
 from kiosk.store import ResponseStore
 
 
-async def wait_until(condition: Callable[[], bool], timeout: float = 5.0, what: str = "") -> None:
+async def wait_until(condition: Callable[[], bool], timeout: float = 5.0, what="") -> None:
     """Poll ``condition`` on the event loop until it holds (never a fixed sleep)."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what or condition}")
+            detail = what() if callable(what) else what
+            raise AssertionError(f"timed out after {timeout}s waiting for {detail or condition}")
         await asyncio.sleep(0.01)
 
 
@@ -27,6 +28,7 @@ def config(tmp_path: Path) -> Config:
         path=tmp_path / "config.toml",
         kiosk=KioskConfig(id="test-kiosk", data_dir=tmp_path / "data"),
         timing=TimingConfig(thank_you_seconds=0.3, idle_reset_seconds=30),
+        admin=AdminConfig(export_dir=tmp_path / "exports"),
     )
 
 

@@ -1,7 +1,10 @@
 """The question and its five options: the screen customers see."""
 from __future__ import annotations
 
+from time import monotonic
+
 from textual.app import ComposeResult
+from textual.events import Click
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
@@ -27,8 +30,14 @@ class SurveyScreen(Screen):
         Binding("enter,space", "choose_highlighted", show=False),
     ]
 
-    def __init__(self, question: str, labels: tuple[str, ...], idle_reset_seconds: float) -> None:
+    ADMIN_TAPS = 5  # taps on the question within ADMIN_TAP_SECONDS open the PIN screen
+    ADMIN_TAP_SECONDS = 3.0
+
+    def __init__(self, question: str, labels: tuple[str, ...], idle_reset_seconds: float,
+                 admin_key: str = "f12") -> None:
         super().__init__(id="survey")
+        self._bindings.bind(admin_key, "app.open_admin", show=False)
+        self._question_taps: list[float] = []
         self.question = question
         self.labels = labels
         self.idle_reset_seconds = idle_reset_seconds
@@ -79,6 +88,17 @@ class SurveyScreen(Screen):
         self._answered = True
         self._set_highlight(score)
         self.post_message(RatingChosen(score))
+
+    def on_click(self, event: Click) -> None:
+        """Five taps on the question within three seconds: staff on a touch screen."""
+        if event.widget is None or event.widget.id != "question":
+            return
+        now = monotonic()
+        self._question_taps = [t for t in self._question_taps
+                               if now - t <= self.ADMIN_TAP_SECONDS] + [now]
+        if len(self._question_taps) >= self.ADMIN_TAPS:
+            self._question_taps = []
+            self.app.action_open_admin()
 
     def on_rating_option_pressed(self, event: RatingOption.Pressed) -> None:
         event.stop()

@@ -1,0 +1,219 @@
+"""The admin view: live CSAT with its interval, distribution, trends, export, exit."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.events import Key, MouseDown
+from textual.screen import Screen
+from textual.widgets import Button, Digits, Sparkline, Static
+
+from kiosk.config import Config
+from kiosk.dashboard import PERIODS, Dashboard, Figures
+from kiosk.live import JournalTail
+from kiosk.store import ResponseStore
+from kiosk.widgets.charts import WEEKDAYS, DistributionBars, csat_cells
+from scoring import csat_percent
+
+POLL_SECONDS = 0.5  # live window: new taps show within a second
+
+
+class AdminScreen(Screen[str]):
+    """Dismisses with "back" (to the survey / lock) or "quit"."""
+
+    BINDINGS = [
+        Binding("t", "period('today')", "Today"),
+        Binding("w", "period('7d')", "7 days"),
+        Binding("m", "period('30d')", "30 days"),
+        Binding("a", "period('all')", "All time"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, config: Config, store: ResponseStore, *, back_label: str = "Back to survey",
+                 poll_seconds: float = POLL_SECONDS,
+                 today: Callable[[], date] = date.today) -> None:
+        super().__init__(id="admin")
+        self.config = config
+        self.store = store
+        self.back_label = back_label
+        self.poll_seconds = poll_seconds
+        self.dashboard: Dashboard | None = None
+        self.today = today
+        self.tail = JournalTail(store, today)
+        self._quit_armed = False
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="admin-top"):
+            yield Static(f"Admin · {self.config.kiosk.id}", id="admin-title")
+            for key, label in PERIODS.items():
+                button = Button(label, id=f"period-{key}", classes="period")
+                button.can_focus = False
+                yield button
+        with VerticalScroll(id="admin-body"):
+            with Horizontal(id="headline"):
+                with Vertical(id="csat-box"):
+                    yield Digits("--", id="csat-digits")
+                    yield Static("Loading…", id="csat-caption")
+                with Vertical(id="headline-side"):
+                    yield Static("", id="change")
+                    yield Static("", id="sample-note")
+                    yield Static("", id="store-status")
+            yield Static("Answers", classes="section")
+            yield DistributionBars(id="distribution")
+            yield Static("Daily CSAT %", classes="section", id="trend-title")
+            yield Sparkline([], id="trend")
+            yield Static("Responses by hour of day (0 → 23)", classes="section")
+            yield Sparkline([], id="hours")
+            yield Static("", id="hours-csat")
+            yield Static("CSAT by weekday", classes="section")
+            yield Static("", id="weekdays")
+        with Horizontal(id="admin-actions"):
+            yield Button("Export CSV", id="export", variant="primary")
+            yield Button(self.back_label, id="back")
+            yield Button("Quit kiosk", id="quit", variant="error")
+
+    def on_mount(self) -> None:
+        idle = self.config.admin.idle_lock_seconds
+        self._idle = self.set_timer(idle or 1e9, self.action_back)
+        self.load()
+
+    # -- loading and live updates ---------------------------------------------
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def load(self) -> None:
+        """Per-day summaries up to yesterday, then today's taps from the file itself."""
+        yesterday = self.today() - timedelta(days=1)
+        dashboard = Dashboard(self.store.day_hours(until=yesterday),
+                              threshold=self.config.survey.satisfied_threshold,
+                              min_responses=self.config.admin.min_responses,
+                              today=self.today)
+        for response in self.tail.poll():
+            dashboard.add(response)
+        self.app.call_from_thread(self._loaded, dashboard)
+
+    def _loaded(self, dashboard: Dashboard) -> None:
+        self.dashboard = dashboard
+        self.show(dashboard.select("today"))
+        self.set_interval(self.poll_seconds, self.poll)
+
+    def poll(self) -> None:
+        """Count taps appended since the last look (this or another process)."""
+        if self.dashboard is None:
+            return
+        figures = None
+        for response in self.tail.poll():
+            figures = self.dashboard.add(response)
+        if figures is not None:
+            self.show(figures)
+        self._show_store_status()
+
+    # -- drawing -------------------------------------------------------------
+    def show(self, figures: Figures) -> None:
+        summary = figures.summary
+        labels = self.config.survey.labels
+        digits = self.query_one("#csat-digits", Digits)
+        target = self.config.admin.target_csat
+        if summary.csat is None:
+            digits.update("--")
+            caption = f"CSAT · {PERIODS[figures.name]} · no responses yet"
+        else:
+            digits.update(f"{summary.csat:.1f}")
+            low, high = summary.ci95
+            caption = (f"CSAT % · {PERIODS[figures.name]} · n = {summary.responses} · "
+                       f"mean {summary.mean:.2f} / 5 · 95 % interval {low:.1f}–{high:.1f} %")
+        digits.set_class(summary.csat is not None and summary.csat >= target, "-on-target")
+        digits.set_class(summary.csat is not None and summary.csat < target, "-below-target")
+        self.query_one("#csat-caption", Static).update(
+            caption + (f"\nTarget {target:g} % · answers ≥ {summary.threshold} count as satisfied"))
+        self.query_one("#change", Static).update(self._change_text(figures))
+        note = self.query_one("#sample-note", Static)
+        if summary.small_sample:
+            note.update(f"⚠ Small sample: fewer than {self.config.admin.min_responses} "
+                        "responses, the figure can move a lot.")
+        else:
+            note.update("")
+        self.query_one(DistributionBars).show(summary, labels)
+        threshold = summary.threshold
+        # Days without answers have no CSAT: they are left out, not drawn as 0 %.
+        trend = [value for value in (csat_percent(t, threshold) for t in figures.days.values())
+                 if value is not None]
+        self.query_one("#trend", Sparkline).data = trend if len(trend) > 1 else trend * 2
+        self.query_one("#trend-title", Static).update(
+            f"Daily CSAT % on {len(trend)} of {len(figures.days)} day(s) with answers  "
+            f"(lowest {min(trend):.0f} %, highest {max(trend):.0f} %)" if trend else "Daily CSAT %")
+        self.query_one("#hours", Sparkline).data = [t.n for t in figures.hours]
+        busiest = [h for h, t in enumerate(figures.hours) if t.n]
+        self.query_one("#hours-csat", Static).update(
+            csat_cells([figures.hours[h] for h in busiest], [f"{h:02d}h" for h in busiest], threshold)
+            if busiest else "No responses in this period.")
+        self.query_one("#weekdays", Static).update(
+            csat_cells(figures.weekdays, list(WEEKDAYS), threshold))
+        for key in PERIODS:
+            self.query_one(f"#period-{key}", Button).set_class(key == figures.name, "-selected")
+        self._show_store_status()
+
+    @staticmethod
+    def _change_text(figures: Figures) -> str:
+        comparison = figures.comparison
+        if comparison.change is None:
+            return "No previous period to compare with."
+        arrow = "▲" if comparison.change > 0 else "▼" if comparison.change < 0 else "="
+        p = comparison.p_value
+        p_text = "p < 0.001" if p is not None and p < 0.001 else f"p = {p:.3f}"
+        verdict = (f"a real change ({p_text}, {comparison.test})" if comparison.significant
+                   else "within chance: not a significant change")
+        return (f"{arrow} {comparison.change:+.1f} points vs the previous "
+                f"{figures.period.days} day(s) ({comparison.previous:.1f} %): {verdict}")
+
+    def _show_store_status(self) -> None:
+        problems = []
+        if self.store.last_error:
+            problems.append(f"✖ {self.store.last_error} — {self.store.pending} tap(s) kept in "
+                            "memory, retrying")
+        problems += [f"⚠ {damage.describe()}" for damage in self.store.damage]
+        status = self.query_one("#store-status", Static)
+        status.update("\n".join(problems))
+        status.set_class(bool(problems), "-error")
+
+    # -- actions -------------------------------------------------------------
+    def action_period(self, name: str) -> None:
+        if self.dashboard is not None:
+            self.show(self.dashboard.select(name))
+
+    def action_back(self) -> None:
+        if self.is_current:
+            self.dismiss("back")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        button_id = event.button.id or ""
+        if button_id.startswith("period-"):
+            self.action_period(button_id.removeprefix("period-"))
+        elif button_id == "back":
+            self.action_back()
+        elif button_id == "export":
+            from kiosk.screens.export import ExportScreen
+
+            self.app.push_screen(ExportScreen(self.config, self.store))
+        elif button_id == "quit":
+            if self._quit_armed:
+                self.dismiss("quit")
+            else:
+                self._quit_armed = True
+                event.button.label = "Press again to quit"
+                self.set_timer(3.0, self._disarm_quit)
+
+    def _disarm_quit(self) -> None:
+        self._quit_armed = False
+        self.query_one("#quit", Button).label = "Quit kiosk"
+
+    def on_key(self, event: Key) -> None:
+        self._idle.reset()
+
+    def on_mouse_down(self, event: MouseDown) -> None:
+        self._idle.reset()
+
+    def on_screen_resume(self) -> None:
+        self._idle.reset()

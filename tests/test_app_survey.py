@@ -1,6 +1,7 @@
 """The customer flow through Textual's Pilot: answer, thanks, back; lock-down."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -17,9 +18,12 @@ def stored(store: ResponseStore) -> list:
     return list(store.iter_responses())
 
 
-async def answer_and_wait_back(pilot, app) -> None:
-    await wait_until(lambda: isinstance(app.screen, ThanksScreen), what="thank-you screen")
-    await wait_until(lambda: isinstance(app.screen, SurveyScreen), what="survey back")
+async def answer_and_wait_back(pilot, app, answers: int = 1) -> None:
+    """After the test's ``answers``-th answer: it was taken and a clean question is
+    back (the short thank-you screen may come and go between two polls on a busy machine)."""
+    await wait_until(lambda: len(app.recorded) >= answers, what="the answer to be taken")
+    await wait_until(lambda: isinstance(app.screen, SurveyScreen) and not app.screen._answered,
+                     what="a clean survey back")
 
 
 @pytest.mark.parametrize("score", [1, 2, 3, 4, 5])
@@ -47,7 +51,7 @@ async def test_click_records_the_clicked_option(config, store):
         await pilot.click("#rate-2")
         await answer_and_wait_back(pilot, app)
         await pilot.click("#rate-5")
-        await answer_and_wait_back(pilot, app)
+        await answer_and_wait_back(pilot, app, 2)
     assert [r.score for r in stored(store)] == [2, 5]
 
 
@@ -65,8 +69,12 @@ async def test_arrows_and_enter(config, store):
     assert [r.score for r in stored(store)] == [4]
 
 
+def slow_thanks(config, seconds=1.5):
+    return replace(config, timing=replace(config.timing, thank_you_seconds=seconds))
+
+
 async def test_taps_during_thanks_are_not_recorded(config, store):
-    app = KioskApp(config, store)
+    app = KioskApp(slow_thanks(config), store)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(lambda: isinstance(app.screen, SurveyScreen))
         await pilot.press("5", "5", "1")  # a double tap and a stray key
@@ -78,7 +86,7 @@ async def test_taps_during_thanks_are_not_recorded(config, store):
 
 
 async def test_thank_you_then_a_clean_question(config, store):
-    app = KioskApp(config, store)
+    app = KioskApp(slow_thanks(config), store)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(lambda: isinstance(app.screen, SurveyScreen))
         await pilot.press("1")
@@ -86,7 +94,7 @@ async def test_thank_you_then_a_clean_question(config, store):
         assert "Thank you" in str(app.screen.query_one("#thanks-message").render())
         await wait_until(lambda: isinstance(app.screen, SurveyScreen))
         await pilot.press("4")
-        await answer_and_wait_back(pilot, app)
+        await answer_and_wait_back(pilot, app, 2)
     assert [r.score for r in stored(store)] == [1, 4]
 
 
@@ -112,7 +120,7 @@ async def test_lockdown_keys_leave_the_kiosk_on_the_survey(config, store, key):
 
 @pytest.mark.parametrize("key", LOCKDOWN_KEYS)
 async def test_lockdown_keys_on_the_thanks_screen(config, store, key):
-    app = KioskApp(config, store)
+    app = KioskApp(slow_thanks(config), store)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(lambda: isinstance(app.screen, SurveyScreen))
         await pilot.press("2")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import signal
+from time import monotonic
 from collections.abc import Callable
 from datetime import datetime
 
@@ -10,6 +11,7 @@ from textual.binding import Binding
 
 from kiosk.config import Config
 from kiosk.messages import RatingChosen
+from kiosk.misuse import TapRule
 from kiosk.models import Response, local_now, new_response_id
 from kiosk.pin import PinVault
 from kiosk.screens.admin import AdminScreen
@@ -41,6 +43,7 @@ class KioskApp(App):
         self.store = store
         self.clock = clock
         self.recorded: list[Response] = []  # handed to the store this run
+        self.tap_rule = TapRule(config.misuse.max_taps, config.misuse.window_seconds)
 
     def on_mount(self) -> None:
         self.push_screen(SurveyScreen(
@@ -94,6 +97,7 @@ class KioskApp(App):
             score=message.score,
             label=survey.labels[message.score - 1],
             language=self.config.kiosk.language,
+            flagged=self.tap_rule.is_flagged(monotonic()),
         )
         self.store.record(response)  # queued: the writer thread makes it durable
         self.recorded.append(response)

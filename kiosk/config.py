@@ -58,12 +58,19 @@ class AdminConfig:
 
 
 @dataclass(frozen=True)
+class MisuseConfig:
+    max_taps: int = 3
+    window_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     kiosk: KioskConfig = field(default_factory=KioskConfig)
     survey: SurveyConfig = field(default_factory=SurveyConfig)
     timing: TimingConfig = field(default_factory=TimingConfig)
     admin: AdminConfig = field(default_factory=AdminConfig)
+    misuse: MisuseConfig = field(default_factory=MisuseConfig)
 
     @property
     def data_dir(self) -> Path:
@@ -137,6 +144,10 @@ SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
         "export_dir": ((str,), _non_empty),
         "export_bom": ((bool,), lambda value: None),
         "idle_lock_seconds": (_NUMBER, _seconds),
+    },
+    "misuse": {
+        "max_taps": ((int,), _positive),
+        "window_seconds": (_NUMBER, _seconds),
     },
 }
 
@@ -224,12 +235,16 @@ def load_config(path: str | os.PathLike[str], data_dir: str | None = None) -> Co
     if "idle_lock_seconds" in admin:
         admin["idle_lock_seconds"] = float(admin["idle_lock_seconds"])
     timing = {k: float(v) for k, v in values.get("timing", {}).items()}
+    misuse = dict(values.get("misuse", {}))
+    if "window_seconds" in misuse:
+        misuse["window_seconds"] = float(misuse["window_seconds"])
     return Config(
         path=path,
         kiosk=KioskConfig(**kiosk),
         survey=SurveyConfig(**survey),
         timing=TimingConfig(**timing),
         admin=AdminConfig(**admin),
+        misuse=MisuseConfig(**misuse),
     )
 
 

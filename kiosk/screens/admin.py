@@ -30,6 +30,7 @@ class AdminScreen(Screen[str]):
         Binding("w", "period('7d')", "7 days"),
         Binding("m", "period('30d')", "30 days"),
         Binding("a", "period('all')", "All time"),
+        Binding("f", "toggle_flagged", "Flagged in/out"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -61,6 +62,7 @@ class AdminScreen(Screen[str]):
                 with Vertical(id="headline-side"):
                     yield Static("", id="change")
                     yield Static("", id="sample-note")
+                    yield Static("", id="flagged-note")
                     yield Static("", id="store-status")
             yield Static("Answers", classes="section")
             yield DistributionBars(id="distribution")
@@ -73,6 +75,7 @@ class AdminScreen(Screen[str]):
             yield Static("", id="weekdays")
         with Horizontal(id="admin-actions"):
             yield Button("Export CSV", id="export", variant="primary")
+            yield Button("Include flagged", id="toggle-flagged")
             yield Button(self.back_label, id="back")
             yield Button("Quit kiosk", id="quit", variant="error")
 
@@ -136,6 +139,7 @@ class AdminScreen(Screen[str]):
         else:
             note.update("")
         self.query_one(DistributionBars).show(summary, labels)
+        self._show_flagged(summary)
         threshold = summary.threshold
         # Days without answers have no CSAT: they are left out, not drawn as 0 %.
         trend = [value for value in (csat_percent(t, threshold) for t in figures.days.values())
@@ -168,6 +172,24 @@ class AdminScreen(Screen[str]):
         return (f"{arrow} {comparison.change:+.1f} points vs the previous "
                 f"{figures.period.days} day(s) ({comparison.previous:.1f} %): {verdict}")
 
+    def _show_flagged(self, summary) -> None:
+        rule = (f"more than {self.config.misuse.max_taps} taps within "
+                f"{self.config.misuse.window_seconds:g} s")
+        included = self.dashboard is not None and self.dashboard.include_flagged
+        note = self.query_one("#flagged-note", Static)
+        if not summary.flagged:
+            note.update(f"No flagged taps (rule: {rule}).")
+        elif included:
+            note.update(f"⚑ {summary.flagged} flagged tap(s) ({rule}) are INCLUDED in the figures.")
+        else:
+            note.update(f"⚑ {summary.flagged} flagged tap(s) ({rule}) left out of the figures.")
+        self.query_one("#toggle-flagged", Button).label = (
+            "Leave out flagged" if included else "Include flagged")
+
+    def action_toggle_flagged(self) -> None:
+        if self.dashboard is not None:
+            self.show(self.dashboard.set_include_flagged(not self.dashboard.include_flagged))
+
     def _show_store_status(self) -> None:
         problems = []
         if self.store.last_error:
@@ -191,6 +213,8 @@ class AdminScreen(Screen[str]):
         button_id = event.button.id or ""
         if button_id.startswith("period-"):
             self.action_period(button_id.removeprefix("period-"))
+        elif button_id == "toggle-flagged":
+            self.action_toggle_flagged()
         elif button_id == "back":
             self.action_back()
         elif button_id == "export":

@@ -83,7 +83,7 @@ def tap(config: Config, score: int = 4) -> Response:
     survey = config.survey
     return Response(id=new_response_id(), timestamp=local_now(), kiosk=config.kiosk.id,
                     question=survey.question_id, score=score,
-                    label=survey.labels[score - 1], language=config.kiosk.language)
+                    label=config.texts().labels[score - 1], language=config.kiosk.language)
 
 
 def build_data_dir(path: Path, config: Config, history: int, today: int) -> float:
@@ -106,7 +106,7 @@ def build_data_dir(path: Path, config: Config, history: int, today: int) -> floa
             store.write_now(
                 Response(new_response_id(), midnight + timedelta(seconds=span * i / (today + 1)),
                          base.kiosk, base.question, 1 + i % 5,
-                         config.survey.labels[i % 5], base.language)
+                         config.texts().labels[i % 5], base.language)
                 for i in range(today))
     finally:
         store.close()

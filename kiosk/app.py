@@ -2,20 +2,27 @@
 from __future__ import annotations
 
 import signal
+from dataclasses import replace
 from time import monotonic
 from collections.abc import Callable
 from datetime import datetime
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 
 from kiosk.config import Config
 from kiosk.messages import RatingChosen
+from kiosk.hours import OpeningHours
+from kiosk.i18n import Texts
 from kiosk.misuse import TapRule
 from kiosk.models import Response, local_now, new_response_id
 from kiosk.pin import PinVault
 from kiosk.screens.admin import AdminScreen
 from kiosk.screens.pin import PinScreen
+from kiosk.screens.followup import FollowupScreen
+from kiosk.screens.nps import NpsScreen
+from kiosk.screens.rest import AttractScreen, ClosedScreen
 from kiosk.screens.survey import SurveyScreen
 from kiosk.screens.thanks import ThanksScreen
 from kiosk.store import ResponseStore
@@ -44,15 +51,43 @@ class KioskApp(App):
         self.clock = clock
         self.recorded: list[Response] = []  # handed to the store this run
         self.tap_rule = TapRule(config.misuse.max_taps, config.misuse.window_seconds)
+        self.hours = OpeningHours(config.rest.open, config.rest.close)
+        self._texts: dict[str, Texts] = {}
+
+    def texts(self, language: str) -> Texts:
+        if language not in self._texts:
+            self._texts[language] = self.config.texts(language)
+        return self._texts[language]
 
     def on_mount(self) -> None:
         self.push_screen(SurveyScreen(
-            self.config.survey.question,
-            self.config.survey.labels,
+            self.texts,
+            self.config.kiosk.languages,
+            self.config.kiosk.language,
             self.config.timing.idle_reset_seconds,
             admin_key=self.config.admin.key,
+            attract_seconds=self.config.rest.attract_seconds,
         ))
         self._install_signal_handlers()
+        self.check_hours()
+        self.set_interval(15, self.check_hours)
+
+    def is_open(self) -> bool:
+        return self.hours.is_open(self.clock())
+
+    def check_hours(self) -> None:
+        """Outside opening hours the customer screens give way to the closed screen."""
+        if not self.is_open() and isinstance(self.screen, (SurveyScreen, AttractScreen)):
+            if isinstance(self.screen, AttractScreen):
+                self.pop_screen()
+            texts = self.texts(self.config.kiosk.language)
+            self.push_screen(ClosedScreen(texts.closed, self.is_open, self.config.admin.key))
+
+    def action_rest(self) -> None:
+        """The survey was idle: show the calm attract screen until someone comes."""
+        if isinstance(self.screen, SurveyScreen):
+            texts = self.texts(self.config.kiosk.language)
+            self.push_screen(AttractScreen(texts.question, self.config.rest.message or texts.attract))
 
     def _install_signal_handlers(self) -> None:
         """SIGTERM/SIGHUP end the kiosk cleanly: the CLI then drains the store."""
@@ -72,7 +107,7 @@ class KioskApp(App):
 
     def action_open_admin(self) -> None:
         """The admin key or five taps on the question: PIN first, then the admin view."""
-        if not isinstance(self.screen, SurveyScreen):
+        if not isinstance(self.screen, (SurveyScreen, ClosedScreen)):
             return
         self.push_screen(PinScreen(PinVault(self.config.data_dir),
                                    self.config.timing.idle_reset_seconds), self._after_pin)
@@ -88,20 +123,44 @@ class KioskApp(App):
     def on_rating_chosen(self, message: RatingChosen) -> None:
         if not isinstance(self.screen, SurveyScreen):
             return  # a late tap from a screen that is already gone
-        survey = self.config.survey
+        if not self.is_open():
+            self.check_hours()  # closed: nothing is recorded
+            return
+        texts = self.texts(message.language)
         response = Response(
             id=new_response_id(),
             timestamp=self.clock(),
             kiosk=self.config.kiosk.id,
-            question=survey.question_id,
+            question=self.config.survey.question_id,
             score=message.score,
-            label=survey.labels[message.score - 1],
-            language=self.config.kiosk.language,
+            label=texts.labels[message.score - 1],
+            language=message.language,
             flagged=self.tap_rule.is_flagged(monotonic()),
         )
         self.store.record(response)  # queued: the writer thread makes it durable
         self.recorded.append(response)
-        self.push_screen(ThanksScreen(survey.thank_you, self.config.timing.thank_you_seconds))
+        self.after_answer(response, texts)
+
+    @work(exclusive=True, group="customer")
+    async def after_answer(self, response: Response, texts: Texts) -> None:
+        """Follow-up after a low score, NPS if enabled, then thank you; what the
+        customer adds is written onto the same record."""
+        followup, nps = self.config.followup, self.config.nps
+        extra: dict[str, object] = {}
+        if followup.enabled and response.score <= followup.threshold:
+            reason, comment = await self.push_screen_wait(
+                FollowupScreen(texts, followup.reasons, followup.seconds, followup.comment))
+            extra.update({key: value for key, value in (("reason", reason), ("comment", comment))
+                          if value is not None})
+        if nps.enabled:
+            score = await self.push_screen_wait(NpsScreen(texts, nps.seconds))
+            if score is not None:
+                extra["nps"] = score
+        if extra:
+            self.store.annotate(response, extra)
+            self.recorded[self.recorded.index(response)] = replace(response, **extra)
+        await self.push_screen_wait(ThanksScreen(texts.thank_you,
+                                                 self.config.timing.thank_you_seconds))
 
 
 class AdminApp(App):

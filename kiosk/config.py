@@ -10,7 +10,10 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kiosk.i18n import Texts
 
 DEFAULT_LABELS = (
     "Very dissatisfied",
@@ -25,20 +28,48 @@ class ConfigError(Exception):
     """A configuration mistake, as one line for the person who made it."""
 
 
+ALL_LANGUAGES = ("en", "fr", "nl", "ru", "zh", "pt")
+
+
 @dataclass(frozen=True)
 class KioskConfig:
     id: str = "counter-1"
     data_dir: Path = Path("data")
-    language: str = "en"
+    language: str = "en"  # the default language: every new customer starts in it
+    languages: tuple[str, ...] = ALL_LANGUAGES  # offered on the language bar, in order
 
 
 @dataclass(frozen=True)
 class SurveyConfig:
     question_id: str = "visit-satisfaction"
-    question: str = "How satisfied are you with your visit today?"
-    labels: tuple[str, ...] = DEFAULT_LABELS
+    # None: the default language's text from kiosk/locales; set: overrides it.
+    question: str | None = None
+    labels: tuple[str, ...] | None = None
     satisfied_threshold: int = 4
-    thank_you: str = "Thank you for your feedback!"
+    thank_you: str | None = None
+
+
+@dataclass(frozen=True)
+class FollowupConfig:
+    enabled: bool = True
+    threshold: int = 2  # scores at or below it are asked "what went wrong?"
+    reasons: tuple[str, ...] = ("waiting", "staff", "product", "price", "cleanliness", "other")
+    seconds: float = 15.0  # then it counts as Skip
+    comment: bool = False  # a short free-text comment (keyboards only)
+
+
+@dataclass(frozen=True)
+class NpsConfig:
+    enabled: bool = False
+    seconds: float = 15.0
+
+
+@dataclass(frozen=True)
+class RestConfig:
+    attract_seconds: float = 60.0  # idle survey -> attract screen (0: never)
+    message: str | None = None  # the shop's own attract text; None: the localized one
+    open: str | None = None  # "08:00"; with close, outside these hours the kiosk is closed
+    close: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +102,27 @@ class Config:
     timing: TimingConfig = field(default_factory=TimingConfig)
     admin: AdminConfig = field(default_factory=AdminConfig)
     misuse: MisuseConfig = field(default_factory=MisuseConfig)
+    followup: FollowupConfig = field(default_factory=FollowupConfig)
+    nps: NpsConfig = field(default_factory=NpsConfig)
+    rest: RestConfig = field(default_factory=RestConfig)
+    text_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def texts(self, language: str | None = None) -> "Texts":
+        """Customer texts in ``language`` (default: the kiosk's), overrides applied."""
+        from kiosk.i18n import load_texts
+
+        default = self.kiosk.language
+        overrides = {code: dict(values) for code, values in self.text_overrides.items()}
+        survey = {key: value for key, value in (("question", self.survey.question),
+                                                ("labels", self.survey.labels),
+                                                ("thank_you", self.survey.thank_you))
+                  if value is not None}
+        if survey:
+            # [survey] texts are written in the default language: a layer under [texts.xx].
+            overrides[default] = {**survey, **overrides.get(default, {})}
+            if "labels" in overrides[default]:
+                overrides[default]["labels"] = list(overrides[default]["labels"])
+        return load_texts(language or default, default=default, overrides=overrides)
 
     @property
     def data_dir(self) -> Path:
@@ -120,11 +172,51 @@ def _key_name(value: str) -> str | None:
 
 _NUMBER = (int, float)
 
+
+def _language(value: str) -> str | None:
+    from kiosk.i18n import shipped_languages
+
+    shipped = shipped_languages()
+    return None if value in shipped else f"'{value}' has no texts; shipped: {', '.join(shipped)}"
+
+
+def _languages(value: list) -> str | None:
+    if not value:
+        return "offer at least one language"
+    for code in value:
+        if not isinstance(code, str):
+            return f"language codes are strings, got {code!r}"
+        problem = _language(code)
+        if problem:
+            return problem
+    return None
+
+
+def _reasons(value: list) -> str | None:
+    if not 1 <= len(value) <= 6:
+        return f"give 1 to 6 reasons, got {len(value)}"
+    if not all(isinstance(v, str) and v.strip() for v in value):
+        return "every reason must be a non-empty string"
+    return None
+
+
+def _clock_time(value: str) -> str | None:
+    import re
+
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+        return f"must be a time like \"08:30\" (24-hour), got {value!r}"
+    return None
+
+
+def _optional_text(value: str) -> str | None:
+    return None
+
 SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
     "kiosk": {
         "id": ((str,), _non_empty),
         "data_dir": ((str,), _non_empty),
-        "language": ((str,), _non_empty),
+        "language": ((str,), _language),
+        "languages": ((list,), _languages),
     },
     "survey": {
         "question_id": ((str,), _non_empty),
@@ -149,10 +241,38 @@ SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
         "max_taps": ((int,), _positive),
         "window_seconds": (_NUMBER, _seconds),
     },
+    "followup": {
+        "enabled": ((bool,), _optional_text),
+        "threshold": ((int,), _threshold),
+        "reasons": ((list,), _reasons),
+        "seconds": (_NUMBER, _seconds),
+        "comment": ((bool,), _optional_text),
+    },
+    "nps": {
+        "enabled": ((bool,), _optional_text),
+        "seconds": (_NUMBER, _seconds),
+    },
+    "rest": {
+        "attract_seconds": (_NUMBER, _seconds),
+        "message": ((str,), _non_empty),
+        "open": ((str,), _clock_time),
+        "close": ((str,), _clock_time),
+    },
+}
+
+# [texts.<language>] tables may override these customer texts of that language.
+TEXT_SCHEMA: dict[str, tuple[tuple[type, ...], Any]] = {
+    "name": ((str,), _non_empty), "question": ((str,), _non_empty),
+    "labels": ((list,), _labels), "hint": ((str,), _optional_text),
+    "thank_you": ((str,), _non_empty), "followup_question": ((str,), _non_empty),
+    "skip": ((str,), _non_empty), "comment_prompt": ((str,), _non_empty),
+    "nps_question": ((str,), _non_empty), "nps_low": ((str,), _optional_text),
+    "nps_high": ((str,), _optional_text), "closed": ((str,), _non_empty),
+    "attract": ((str,), _non_empty), "reasons": ((dict,), _optional_text),
 }
 
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", list: "a list",
-               bool: "true or false"}
+               bool: "true or false", dict: "a table"}
 
 
 def _did_you_mean(word: str, choices) -> str:
@@ -168,6 +288,9 @@ def _validate(path: Path, raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Check tables, keys and types; returns the checked values."""
     checked: dict[str, dict[str, Any]] = {}
     for table, values in raw.items():
+        if table == "texts":
+            checked["texts"] = _validate_texts(path, values)
+            continue
         if table not in SCHEMA:
             raise ConfigError(
                 f"{path}: unknown table [{table}]{_did_you_mean(table, SCHEMA)}; "
@@ -175,22 +298,46 @@ def _validate(path: Path, raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
             )
         if not isinstance(values, dict):
             raise ConfigError(f"{path}: '{table}' must be a table, written [{table}]")
-        checked[table] = {}
-        for key, value in values.items():
-            where = f"{path}: [{table}] {key}"
-            if key not in SCHEMA[table]:
-                raise ConfigError(
-                    f"{path}: [{table}] unknown key '{key}'{_did_you_mean(key, SCHEMA[table])}; "
-                    f"known keys: {', '.join(SCHEMA[table])}"
-                )
-            types, check = SCHEMA[table][key]
-            # bool is an int in Python; a kiosk setting never means True as 1.
-            if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
-                raise ConfigError(f"{where}: must be {_type_text(types)}, got {value!r}")
-            problem = check(value)
-            if problem:
-                raise ConfigError(f"{where}: {problem}")
-            checked[table][key] = value
+        checked[table] = _check_keys(path, table, values, SCHEMA[table])
+    return checked
+
+
+def _validate_texts(path: Path, raw: Any) -> dict[str, dict[str, Any]]:
+    from kiosk.i18n import shipped_languages
+
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: 'texts' must hold tables such as [texts.fr]")
+    checked = {}
+    for language, values in raw.items():
+        table = f"texts.{language}"
+        if language not in shipped_languages():
+            raise ConfigError(f"{path}: [{table}] unknown language"
+                              f"{_did_you_mean(language, shipped_languages())}; "
+                              f"shipped: {', '.join(shipped_languages())}")
+        if not isinstance(values, dict):
+            raise ConfigError(f"{path}: [{table}] must be a table")
+        checked[language] = _check_keys(path, table, values, TEXT_SCHEMA)
+    return checked
+
+
+def _check_keys(path: Path, table: str, values: dict[str, Any],
+                schema: dict[str, tuple[tuple[type, ...], Any]]) -> dict[str, Any]:
+    checked = {}
+    for key, value in values.items():
+        where = f"{path}: [{table}] {key}"
+        if key not in schema:
+            raise ConfigError(
+                f"{path}: [{table}] unknown key '{key}'{_did_you_mean(key, schema)}; "
+                f"known keys: {', '.join(schema)}"
+            )
+        types, check = schema[key]
+        # bool is an int in Python; a kiosk setting never means True as 1.
+        if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
+            raise ConfigError(f"{where}: must be {_type_text(types)}, got {value!r}")
+        problem = check(value)
+        if problem:
+            raise ConfigError(f"{where}: {problem}")
+        checked[key] = value
     return checked
 
 
@@ -238,6 +385,19 @@ def load_config(path: str | os.PathLike[str], data_dir: str | None = None) -> Co
     misuse = dict(values.get("misuse", {}))
     if "window_seconds" in misuse:
         misuse["window_seconds"] = float(misuse["window_seconds"])
+    if "languages" in kiosk:
+        kiosk["languages"] = tuple(kiosk["languages"])
+    followup = dict(values.get("followup", {}))
+    if "reasons" in followup:
+        followup["reasons"] = tuple(followup["reasons"])
+    if "seconds" in followup:
+        followup["seconds"] = float(followup["seconds"])
+    nps = {k: (float(v) if k == "seconds" else v) for k, v in values.get("nps", {}).items()}
+    rest = dict(values.get("rest", {}))
+    if "attract_seconds" in rest:
+        rest["attract_seconds"] = float(rest["attract_seconds"])
+    if ("open" in rest) != ("close" in rest):
+        raise ConfigError(f"{path}: [rest] open and close: set both opening hours, or neither")
     return Config(
         path=path,
         kiosk=KioskConfig(**kiosk),
@@ -245,6 +405,10 @@ def load_config(path: str | os.PathLike[str], data_dir: str | None = None) -> Co
         timing=TimingConfig(**timing),
         admin=AdminConfig(**admin),
         misuse=MisuseConfig(**misuse),
+        followup=FollowupConfig(**followup),
+        nps=NpsConfig(**nps),
+        rest=RestConfig(**rest),
+        text_overrides=values.get("texts", {}),
     )
 
 

@@ -117,7 +117,7 @@ def generate(config: Config, days: int, per_day: int, seed: int,
     counts = _share(days * per_day, day_weight)
 
     survey, kiosk_id, language = config.survey, config.kiosk.id, config.kiosk.language
-    labels = survey.labels
+    labels = config.texts().labels
     random_, getrandbits = rng.random, rng.getrandbits
     minutes = range(24 * 60)
     for i, n in enumerate(counts):

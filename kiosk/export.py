@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
-COLUMNS = ("id", "timestamp", "kiosk", "question", "score", "label", "language", "flagged")
-TEXT_COLUMNS = ("id", "kiosk", "question", "label", "language")
+COLUMNS = ("id", "timestamp", "kiosk", "question", "score", "label", "language", "flagged",
+           "reason", "comment", "nps")
+TEXT_COLUMNS = ("id", "kiosk", "question", "label", "language", "reason", "comment")
 
 # A cell starting with one of these is run as a formula by spreadsheets.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -23,7 +24,9 @@ def neutralise(text: str) -> str:
 def csv_row(doc: dict[str, Any]) -> list[Any]:
     row = []
     for column in COLUMNS:
-        value = doc.get(column, "")
+        value = doc.get(column)
+        if value is None:
+            value = ""
         if column in TEXT_COLUMNS:
             value = neutralise(str(value))
         elif column == "flagged":

@@ -5,8 +5,9 @@ from textual.message import Message
 
 
 class RatingChosen(Message):
-    """A customer chose an option on the survey (score 1-5)."""
+    """A customer chose an option on the survey (score 1-5) in a language."""
 
-    def __init__(self, score: int) -> None:
+    def __init__(self, score: int, language: str) -> None:
         super().__init__()
         self.score = score
+        self.language = language

@@ -27,6 +27,10 @@ class Response:
     label: str
     language: str
     flagged: bool = False
+    # Added after the tap, on the same record (follow-up and NPS screens).
+    reason: str | None = None
+    comment: str | None = None
+    nps: int | None = None
 
     def __post_init__(self) -> None:
         if self.timestamp.tzinfo is None or self.timestamp.utcoffset() is None:
@@ -40,6 +44,9 @@ class Response:
     def to_doc(self) -> dict[str, Any]:
         doc = asdict(self)
         doc["timestamp"] = self.timestamp.isoformat()
+        for optional in ANNOTATIONS:
+            if doc[optional] is None:
+                del doc[optional]  # most taps have none: keep the lines short
         return doc
 
     @classmethod
@@ -53,4 +60,10 @@ class Response:
             label=doc["label"],
             language=doc["language"],
             flagged=bool(doc.get("flagged", False)),
+            reason=doc.get("reason"),
+            comment=doc.get("comment"),
+            nps=doc.get("nps"),
         )
+
+
+ANNOTATIONS = ("reason", "comment", "nps")

@@ -41,9 +41,9 @@ def stats_table(summary: Summary, config: Config,
         lines.append(f"  ! Fewer than {config.admin.min_responses} responses: "
                      "treat these figures as a rough guide.")
     lines.append("")
-    width = max(len(label) for label in config.survey.labels)
+    width = max(len(label) for label in config.texts().labels)
     for score, (count, percent) in summary.distribution.items():
-        label = config.survey.labels[score - 1]
+        label = config.texts().labels[score - 1]
         bar = "█" * round(percent / 4)
         lines.append(f"  {score} {label:<{width}} {count:>8}  {percent:5.1f} %  {bar}")
     return "\n".join(lines)

@@ -23,12 +23,14 @@ import threading
 import time
 from array import array
 from collections import deque
-from dataclasses import fields
+from dataclasses import dataclass, fields, replace
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from itertools import groupby
 from pathlib import Path
 from typing import Any
+
+from tinydb import Query
 
 from kiosk.models import Response
 from kiosk.storage import Damage, JournalDB, JournalStorage, iter_documents, _write_atomic
@@ -62,7 +64,7 @@ class ResponseStore:
         self._lock_fd: int | None = None
         self._db: JournalDB | None = None
         self._db_day: date | None = None
-        self._pending: deque[Response] = deque()
+        self._pending: deque[Response | Annotation] = deque()
         self._wakeup = threading.Condition()
         self._stopping = False
         self._busy = False  # the writer holds a response it has not finished
@@ -96,10 +98,17 @@ class ResponseStore:
 
     def record(self, response: Response) -> None:
         """Queue a response for the writer; returns at once."""
+        self._queue(response)
+
+    def annotate(self, response: Response, extra: dict[str, Any]) -> None:
+        """Queue fields added after the tap (reason, comment, NPS) onto its record."""
+        self._queue(Annotation(response, dict(extra)))
+
+    def _queue(self, item: "Response | Annotation") -> None:
         if self._writer is None:
             raise RuntimeError("store not opened for writing (call open_writer())")
         with self._wakeup:
-            self._pending.append(response)
+            self._pending.append(item)
             self._wakeup.notify()
 
     @property
@@ -146,11 +155,16 @@ class ResponseStore:
                 self._pending.popleft()
                 self._busy = False
                 self._wakeup.notify_all()
-            for listener in self._listeners:
-                listener(response)
+            if isinstance(response, Response):
+                for listener in self._listeners:
+                    listener(response)
 
-    def _write_durably(self, response: Response) -> None:
-        self._db_for(response.local_day).table(TABLE).insert(_to_doc(response))
+    def _write_durably(self, item: "Response | Annotation") -> None:
+        if isinstance(item, Annotation):
+            table = self._db_for(item.response.local_day).table(TABLE)
+            table.update(item.extra, Query().id == item.response.id)
+        else:
+            self._db_for(item.local_day).table(TABLE).insert(_to_doc(item))
 
     def _db_for(self, day: date) -> JournalDB:
         if self._db_day != day or self._db is None:
@@ -236,7 +250,7 @@ class ResponseStore:
             self._writer.join(timeout=1.0)
             self._writer = None
         self._close_db()
-        unwritten = list(self._pending)
+        unwritten = _merge_annotations(self._pending)
         if self._lock_fd is not None:
             os.close(self._lock_fd)  # releases the flock
             self._lock_fd = None
@@ -372,7 +386,8 @@ SUMMARY_VERSION = 3
 _SCORES = (1, 2, 3, 4, 5)
 
 
-_DOC_FIELDS = ("id", "timestamp", "kiosk", "question", "score", "label", "language", "flagged")
+_DOC_FIELDS = ("id", "timestamp", "kiosk", "question", "score", "label", "language", "flagged",
+               "reason", "comment", "nps")
 _FAST_DOC = tuple(f.name for f in fields(Response)) == _DOC_FIELDS
 
 
@@ -380,11 +395,36 @@ def _to_doc(response: Response) -> dict[str, Any]:
     """``response.to_doc()`` without ``dataclasses.asdict``'s deep copies
     (30 us -> 1 us a response); falls back to it if the model changes."""
     if _FAST_DOC:
-        return {"id": response.id, "timestamp": response.timestamp.isoformat(),
-                "kiosk": response.kiosk, "question": response.question,
-                "score": response.score, "label": response.label,
-                "language": response.language, "flagged": response.flagged}
+        doc = {"id": response.id, "timestamp": response.timestamp.isoformat(),
+               "kiosk": response.kiosk, "question": response.question,
+               "score": response.score, "label": response.label,
+               "language": response.language, "flagged": response.flagged}
+        if response.reason is not None or response.comment is not None or response.nps is not None:
+            doc.update({k: v for k, v in (("reason", response.reason),
+                                          ("comment", response.comment),
+                                          ("nps", response.nps)) if v is not None})
+        return doc
     return response.to_doc()
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """Fields a customer added after the tap, for the writer to put on its record."""
+
+    response: Response
+    extra: dict[str, Any]
+
+
+def _merge_annotations(items: Iterable["Response | Annotation"]) -> list[Response]:
+    """Unwritten queue items as whole records (an annotation carries its response)."""
+    merged: dict[str, Response] = {}
+    for item in items:
+        if isinstance(item, Annotation):
+            base = merged.get(item.response.id, item.response)
+            merged[item.response.id] = replace(base, **item.extra)
+        else:
+            merged[item.id] = item
+    return list(merged.values())
 
 
 def _local_day(response: Response) -> date:

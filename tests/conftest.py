@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.config import AdminConfig, Config, KioskConfig, TimingConfig
+from kiosk.config import AdminConfig, Config, FollowupConfig, KioskConfig, RestConfig, TimingConfig
 from kiosk.store import ResponseStore
 
 
@@ -29,6 +29,9 @@ def config(tmp_path: Path) -> Config:
         kiosk=KioskConfig(id="test-kiosk", data_dir=tmp_path / "data"),
         timing=TimingConfig(thank_you_seconds=0.3, idle_reset_seconds=30),
         admin=AdminConfig(export_dir=tmp_path / "exports"),
+        # The follow-up and attract screens have tests of their own.
+        followup=FollowupConfig(enabled=False),
+        rest=RestConfig(attract_seconds=0),
     )
 
 

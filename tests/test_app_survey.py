@@ -36,7 +36,7 @@ async def test_key_records_score_label_kiosk_timestamp(config, store, score):
         await answer_and_wait_back(pilot, app)
     [response] = stored(store)
     assert response.score == score
-    assert response.label == config.survey.labels[score - 1]
+    assert response.label == config.texts().labels[score - 1]
     assert response.kiosk == "test-kiosk"
     assert response.question == config.survey.question_id
     assert response.language == "en"
@@ -144,7 +144,7 @@ async def test_every_option_visible_and_clickable_at_size(config, store, size):
             assert region.right <= size[0] and region.bottom <= size[1]
             # the whole label is drawn (wrapped, never cut)
             text = " ".join(strip.text for strip in option.render_lines(option.region.reset_offset))
-            for word in config.survey.labels[score - 1].split():
+            for word in config.texts().labels[score - 1].split():
                 assert word in text, (score, word, text)
         await pilot.click("#rate-5")
         await answer_and_wait_back(pilot, app)

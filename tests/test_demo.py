@@ -41,7 +41,7 @@ def test_demo_fills_the_data_dir_with_the_asked_count(tmp_path, capsys):
         assert stamp.utcoffset() is not None and stamp <= now
         assert doc["kiosk"] == config.kiosk.id
         assert doc["question"] == config.survey.question_id
-        assert doc["label"] == config.survey.labels[doc["score"] - 1]
+        assert doc["label"] == config.texts().labels[doc["score"] - 1]
         assert doc["language"] == config.kiosk.language
 
 

@@ -116,7 +116,7 @@ class AdminScreen(Screen[str]):
     # -- drawing -------------------------------------------------------------
     def show(self, figures: Figures) -> None:
         summary = figures.summary
-        labels = self.config.survey.labels
+        labels = self.config.texts().labels
         digits = self.query_one("#csat-digits", Digits)
         target = self.config.admin.target_csat
         if summary.csat is None:

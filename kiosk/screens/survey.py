@@ -1,21 +1,26 @@
 """The question and its five options: the screen customers see."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from time import monotonic
 
 from textual.app import ComposeResult
-from textual.events import Click
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.events import Click, Key, MouseDown
 from textual.screen import Screen
 from textual.widgets import Static
 
+from kiosk.i18n import Texts
 from kiosk.messages import RatingChosen
-from kiosk.widgets.rating import RatingOption
+from kiosk.widgets.rating import LanguageChoice, RatingOption
 
 
 class SurveyScreen(Screen):
-    """Answerable with keys 1-5, arrows + Enter, or a click/tap on an option."""
+    """Answerable with keys 1-5, arrows + Enter, or a click/tap on an option.
+
+    The language bar (tap a name, or key L for the next one) switches every text;
+    the next customer starts in the default language again."""
 
     BINDINGS = [
         Binding("1", "choose(1)", show=False),
@@ -28,45 +33,109 @@ class SurveyScreen(Screen):
         Binding("up", "move(-1)", show=False),
         Binding("down", "move(1)", show=False),
         Binding("enter,space", "choose_highlighted", show=False),
+        Binding("l", "next_language", show=False),
     ]
 
     ADMIN_TAPS = 5  # taps on the question within ADMIN_TAP_SECONDS open the PIN screen
     ADMIN_TAP_SECONDS = 3.0
 
-    def __init__(self, question: str, labels: tuple[str, ...], idle_reset_seconds: float,
-                 admin_key: str = "f12") -> None:
+    def __init__(self, texts_for: Callable[[str], Texts], languages: tuple[str, ...],
+                 default_language: str, idle_reset_seconds: float,
+                 admin_key: str = "f12", attract_seconds: float = 0.0) -> None:
         super().__init__(id="survey")
         self._bindings.bind(admin_key, "app.open_admin", show=False)
         self._question_taps: list[float] = []
-        self.question = question
-        self.labels = labels
+        self.texts_for = texts_for
+        self.languages = languages
+        self.default_language = default_language
+        self.language = default_language
         self.idle_reset_seconds = idle_reset_seconds
+        self.attract_seconds = attract_seconds
         self.highlighted: int | None = None
         self._answered = False  # a double tap must not make two records
 
+    @property
+    def texts(self) -> Texts:
+        return self.texts_for(self.language)
+
     def compose(self) -> ComposeResult:
-        yield Static(self.question, id="question", markup=False)
+        texts = self.texts
+        yield Static(texts.question, id="question", markup=False)
         with Horizontal(id="options"):
-            for score, label in enumerate(self.labels, 1):
+            for score, label in enumerate(texts.labels, 1):
                 yield RatingOption(score, label)
-        yield Static("Tap an answer  ·  or press 1-5", id="hint")
+        yield Static(texts.hint, id="hint", markup=False)
+        if len(self.languages) > 1:
+            with Horizontal(id="languages"):
+                for code in self.languages:
+                    yield LanguageChoice(code, self.texts_for(code).name)
 
     def on_mount(self) -> None:
         self._idle = self.set_timer(self.idle_reset_seconds or 1e9, self.reset, pause=True)
+        self._attract = self.set_timer(self.attract_seconds or 1e9, self._rest,
+                                       pause=not self.attract_seconds)
+        self._mark_language()
 
     def on_screen_resume(self) -> None:
         self.reset()
+        if self.attract_seconds:
+            self._attract.reset()
+            self._attract.resume()
+
+    def on_screen_suspend(self) -> None:
+        self._attract.pause()
+
+    def _rest(self) -> None:
+        if self.is_current:
+            self.app.action_rest()
 
     def reset(self) -> None:
-        """Back to a clean question for the next customer."""
+        """Back to a clean question, in the default language, for the next customer."""
         self._answered = False
         self._set_highlight(None)
+        if self.language != self.default_language:
+            self.set_language(self.default_language)
 
     def _touch(self) -> None:
         if self.idle_reset_seconds:
             self._idle.reset()
             self._idle.resume()
+        if self.attract_seconds:
+            self._attract.reset()
 
+    def on_key(self, event: Key) -> None:
+        self._touch()
+
+    def on_mouse_down(self, event: MouseDown) -> None:
+        self._touch()
+
+    # -- language ------------------------------------------------------------
+    def set_language(self, code: str) -> None:
+        self.language = code
+        texts = self.texts
+        self.query_one("#question", Static).update(texts.question)
+        self.query_one("#hint", Static).update(texts.hint)
+        for option in self.query(RatingOption):
+            option.set_label(texts.labels[option.score - 1])
+        self._mark_language()
+
+    def _mark_language(self) -> None:
+        for choice in self.query(LanguageChoice):
+            choice.set_class(choice.code == self.language, "-current")
+
+    def action_next_language(self) -> None:
+        if len(self.languages) > 1:
+            index = self.languages.index(self.language) if self.language in self.languages else -1
+            self.set_language(self.languages[(index + 1) % len(self.languages)])
+            self._idle.reset()
+            self._idle.resume()
+
+    def on_language_choice_chosen(self, event: LanguageChoice.Chosen) -> None:
+        event.stop()
+        self.set_language(event.code)
+        self._idle.resume()
+
+    # -- answering -----------------------------------------------------------
     def _set_highlight(self, score: int | None) -> None:
         self.highlighted = score
         for option in self.query(RatingOption):
@@ -87,7 +156,7 @@ class SurveyScreen(Screen):
             return
         self._answered = True
         self._set_highlight(score)
-        self.post_message(RatingChosen(score))
+        self.post_message(RatingChosen(score, self.language))
 
     def on_click(self, event: Click) -> None:
         """Five taps on the question within three seconds: staff on a touch screen."""

@@ -7,7 +7,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 
-class ThanksScreen(Screen):
+class ThanksScreen(Screen[None]):
     def __init__(self, message: str, seconds: float) -> None:
         super().__init__(id="thanks")
         self.message = message

@@ -24,7 +24,27 @@ class RatingOption(Static):
         self.label = label
 
     def on_mount(self) -> None:
-        self.update(f"{self.score}\n\n{FACES[self.score - 1]}\n\n{self.label}")
+        self.set_label(self.label)
+
+    def set_label(self, label: str) -> None:
+        self.label = label
+        self.update(f"{self.score}\n\n{FACES[self.score - 1]}\n\n{label}")
 
     def on_click(self) -> None:
         self.post_message(self.Pressed(self.score))
+
+
+class LanguageChoice(Static):
+    """A language's native name on the language bar; a tap switches to it."""
+
+    class Chosen(Message):
+        def __init__(self, code: str) -> None:
+            super().__init__()
+            self.code = code
+
+    def __init__(self, code: str, name: str) -> None:
+        super().__init__(name, id=f"lang-{code}", classes="language", markup=False)
+        self.code = code
+
+    def on_click(self) -> None:
+        self.post_message(self.Chosen(self.code))

@@ -13,6 +13,7 @@ from importlib import resources
 from typing import Any
 
 FALLBACK = "en"
+_LOCALES = resources.files("kiosk") / "locales"
 TEXT_KEYS = ("name", "question", "labels", "hint", "thank_you", "followup_question", "skip",
              "comment_prompt", "nps_question", "nps_low", "nps_high", "closed", "attract")
 
@@ -42,7 +43,7 @@ class Texts:
 
 def shipped_languages() -> tuple[str, ...]:
     """Language codes that have a data file, English first."""
-    codes = sorted(p.name.removesuffix(".toml") for p in resources.files("kiosk.locales").iterdir()
+    codes = sorted(p.name.removesuffix(".toml") for p in _LOCALES.iterdir()
                    if p.name.endswith(".toml"))
     return tuple(sorted(codes, key=lambda c: (c != FALLBACK, c)))
 
@@ -50,7 +51,7 @@ def shipped_languages() -> tuple[str, ...]:
 @cache
 def _locale_file(language: str) -> dict[str, Any]:
     try:
-        text = resources.files("kiosk.locales").joinpath(f"{language}.toml").read_text("utf-8")
+        text = _LOCALES.joinpath(f"{language}.toml").read_text("utf-8")
     except (FileNotFoundError, OSError):
         return {}
     try:

@@ -1,0 +1,542 @@
+"""``kiosk import FILE.csv [...]``: read CSV exports (of this or other kiosks) into the store.
+
+What it accepts: files written by ``kiosk export`` (columns ``id,timestamp,kiosk,
+question,score,label,language``; ``flagged`` is optional, as in older exports),
+in any column order, with or without a UTF-8 byte order mark.  The optional
+annotations ``reason``, ``comment`` (text) and ``nps`` (0-10) are read when the
+``Response`` model has them (an empty cell: none); any other column is ignored.  The formula-injection guard of
+``export.neutralise`` (a ``'`` before ``= + - @ tab CR``) is taken off text cells
+again, so export -> import -> export gives identical files.
+
+How it decides, in this order:
+
+1. Every file is checked before anything is written: it must be a regular file,
+   UTF-8 throughout (checked by streaming, not loaded), free of NUL bytes and
+   start with a header naming the export's columns.  If any file fails, the run
+   is refused: one line ``kiosk: FILE: why`` per bad file on stderr, exit code 2,
+   nothing written.
+2. The data dir's lock is taken (``StoreLocked`` propagates: a kiosk recording
+   there makes the CLI answer with one line and exit code 2, nothing written).
+3. Rows are validated one by one; a bad row is rejected with a reason
+   (``file:line: why``) and the rest go on.  A row is stored whole or not at all.
+4. Good rows are collected in chunks of ``CHUNK_ROWS``, grouped by local day
+   (``Response.local_day``, the store's partition) and checked against that
+   day's stored documents only: memory stays flat however long the file or the
+   history.  An id already stored with the same values counts as "already
+   present" (so importing a file twice adds nothing); with other values the row
+   is rejected and the stored one kept.  An id seen twice in one import counts
+   once the same way.  Each chunk goes to the store with ``write_now`` (one
+   append and one fsync per day file).
+
+Report (stdout): one line per file and one total line with rows added / already
+present / rejected, then up to ``MAX_REASONS`` rejection reasons and
+"… and N more".  Exit code: 0, or 1 when rows were rejected and not a single
+row was added or already present (nothing in the input was usable).
+
+Hostile input: one CSV record (all its fields) may hold at most
+``MAX_RECORD_CHARS`` characters and is read in pieces of ``READ_PIECE``
+characters, so a 100 MB field costs about 100 kB of memory and is rejected with
+a reason; the process-wide ``csv.field_size_limit`` is left alone (records
+handed to ``csv`` are already shorter than its default limit).  Known fields
+hold at most ``MAX_FIELD_CHARS`` characters (ids ``MAX_ID_CHARS``).
+"""
+from __future__ import annotations
+
+import argparse
+import codecs
+import csv
+import dataclasses
+import os
+import stat
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, TextIO
+
+from kiosk.config import Config
+from kiosk.export import COLUMNS, csv_row, neutralise
+from kiosk.models import Response
+from kiosk.store import ResponseStore
+
+REFUSED = 2
+NOTHING_USABLE = 1
+
+# The columns every export has had; ``flagged`` came later (optional).  The
+# annotations a response may carry (``reason``, ``comment``, ``nps``) are read
+# when the model has them, so a round trip keeps them; any other column is ignored.
+REQUIRED_COLUMNS = ("id", "timestamp", "kiosk", "question", "score", "label", "language")
+_MODEL_FIELDS = frozenset(f.name for f in dataclasses.fields(Response))
+_OPTIONAL_TEXT = tuple(name for name in ("reason", "comment") if name in _MODEL_FIELDS)
+_HAS_NPS = "nps" in _MODEL_FIELDS
+_ANNOTATIONS = (*_OPTIONAL_TEXT, *(("nps",) if _HAS_NPS else ()))
+KNOWN_COLUMNS = (*REQUIRED_COLUMNS, "flagged", *_ANNOTATIONS)
+MAX_ID_CHARS = 200
+MAX_FIELD_CHARS = 1_000
+MAX_RECORD_CHARS = 100_000  # below csv's default field limit (131,072)
+READ_PIECE = 65_536  # characters per readline(): no line is ever read whole
+SCAN_BLOCK = 1 << 20  # bytes per block when checking the encoding
+CHUNK_ROWS = 20_000
+MAX_REASONS = 20
+
+_SCORES = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5}
+_FLAGS = {"1": True, "true": True, "0": False, "false": False, "": False}
+_LINE_ENDS = ("\n", "\r")
+_TEXT_LIMITS = tuple((name, MAX_ID_CHARS if name == "id" else MAX_FIELD_CHARS)
+                     for name in ("id", "kiosk", "question", "label", "language"))
+_NPS = {str(n): n for n in range(11)}
+
+
+class NotAnExport(Exception):
+    """A file refused as a whole, as one line ``FILE: why``."""
+
+
+class RowError(Exception):
+    """Why one row is rejected."""
+
+
+class StoreFailed(Exception):
+    """The data dir could not be read or written (disk full, read-only, I/O error)."""
+
+
+# -- entry point ------------------------------------------------------------------
+
+def run_import(args: argparse.Namespace, config: Config) -> int:
+    """``kiosk import``: returns the exit code (see the module doc)."""
+    paths: list[str] = list(args.files)
+    refused = [str(exc) for exc in (_check_file(path) for path in paths) if exc]
+    if refused:
+        for line in refused:
+            print(f"kiosk: {line}", file=sys.stderr)
+        return REFUSED
+    store = ResponseStore(config.data_dir)
+    job = Importer(store)
+    failure: str | None = None
+    try:
+        # Take the data dir's lock before reading anything (raises StoreLocked):
+        # a kiosk recording there refuses the import before any work is done.
+        store.write_now([])
+        for path in paths:
+            job.import_file(path)
+    except NotAnExport as exc:  # the file changed after it was checked
+        failure = str(exc)
+    except StoreFailed as exc:
+        failure = f"{config.data_dir}: cannot store the rows ({exc})"
+    except OSError as exc:  # taking the lock
+        failure = f"{config.data_dir}: cannot lock the data dir ({exc.strerror or exc})"
+    finally:
+        store.close()
+    for line in job.report_lines():  # on a failure: what was done before it
+        print(line)
+    for damage in store.damage:
+        print(f"kiosk: warning: {damage.describe()}", file=sys.stderr)
+    if failure:
+        print(f"kiosk: {failure}", file=sys.stderr)
+        return REFUSED
+    return job.exit_code()
+
+
+# -- whole-file checks --------------------------------------------------------------
+
+def _check_file(path: str) -> NotAnExport | None:
+    """Why ``path`` cannot be imported at all, or None."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return NotAnExport(f"{path}: no such file")
+    except OSError as exc:
+        return NotAnExport(f"{path}: cannot read ({exc.strerror or exc})")
+    if stat.S_ISDIR(info.st_mode):
+        return NotAnExport(f"{path}: is a directory, not a CSV export")
+    if not stat.S_ISREG(info.st_mode):
+        return NotAnExport(f"{path}: not a regular file")
+    if info.st_size == 0:
+        return NotAnExport(f"{path}: empty file, not a kiosk export")
+    try:
+        _check_encoding(path)
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            _read_header(path, iter_records(handle))
+    except NotAnExport as exc:
+        return exc
+    except UnicodeDecodeError as exc:
+        return NotAnExport(f"{path}: not UTF-8 text ({exc.reason}); save it as 'CSV UTF-8'")
+    except OSError as exc:
+        return NotAnExport(f"{path}: cannot read ({exc.strerror or exc})")
+    return None
+
+
+def _check_encoding(path: str) -> None:
+    """Stream the whole file once: UTF-8 throughout, no NUL byte."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with open(path, "rb") as handle:
+        while block := handle.read(SCAN_BLOCK):
+            nul = block.find(b"\0")
+            if nul >= 0:
+                raise NotAnExport(f"{path}: binary data (a NUL byte at offset {offset + nul}), "
+                                  "not a CSV export")
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                at = offset + exc.start - (len(exc.object) - len(block))
+                raise NotAnExport(
+                    f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {at}); "
+                    "save it as 'CSV UTF-8'") from None
+            offset += len(block)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise NotAnExport(f"{path}: not UTF-8 text (ends inside a character); "
+                          "save it as 'CSV UTF-8'") from None
+
+
+@dataclass(frozen=True)
+class Header:
+    index: dict[str, int]  # column name -> position
+    width: int
+
+
+def _read_header(path: str, records: Iterator["Record"]) -> Header:
+    expected = ",".join(REQUIRED_COLUMNS) + "[,flagged]"
+    record = next(records, None)
+    if record is None:
+        raise NotAnExport(f"{path}: empty file, not a kiosk export")
+    if record.text is None or not record.closed:
+        raise NotAnExport(f"{path}: not a kiosk export (the first line is not a CSV header "
+                          f"like {expected})")
+    try:
+        names = [name.strip() for name in _split(record.text)]
+    except csv.Error as exc:
+        raise NotAnExport(f"{path}: not a kiosk export (line 1 is not valid CSV: {exc})") from None
+    if not any(names):
+        raise NotAnExport(f"{path}: not a kiosk export (line 1 is blank; expected a header "
+                          f"like {expected})")
+    missing = [c for c in REQUIRED_COLUMNS if c not in names]
+    if missing:
+        raise NotAnExport(f"{path}: not a kiosk export (no column {', '.join(missing)} in "
+                          f"line 1; expected {expected})")
+    index: dict[str, int] = {}
+    for position, name in enumerate(names):
+        if name in KNOWN_COLUMNS:
+            if name in index:
+                raise NotAnExport(f"{path}: not a kiosk export (column {name} appears twice)")
+            index[name] = position
+    return Header(index, len(names))
+
+
+# -- reading CSV records with bounded memory ----------------------------------------
+
+@dataclass(frozen=True)
+class Record:
+    """One CSV record: its first physical line, its text (None when longer than
+    ``MAX_RECORD_CHARS``: not kept), its length, and whether its quotes close."""
+
+    line: int
+    text: str | None
+    length: int
+    closed: bool
+
+
+def iter_records(handle: TextIO) -> Iterator[Record]:
+    """Split a text stream (opened with ``newline=''``) into CSV records.
+
+    A record ends at a line end outside quotes: with RFC 4180 quoting (what
+    ``csv.writer`` writes) that is a line end after an even number of ``"``.
+    Lines are read in pieces of ``READ_PIECE`` characters and an over-long
+    record is counted, not kept, so memory stays bounded on hostile files."""
+    line = 1
+    piece = handle.readline(READ_PIECE)
+    while piece:
+        start, pieces, length, quotes = line, [], 0, 0
+        while True:
+            length += len(piece)
+            quotes += piece.count('"')
+            if length <= MAX_RECORD_CHARS:
+                pieces.append(piece)
+            elif pieces:
+                pieces = []
+            ended = piece.endswith(_LINE_ENDS)
+            if ended:
+                line += 1
+            piece = handle.readline(READ_PIECE)
+            if (ended and not quotes % 2) or not piece:
+                break
+        text = "".join(pieces) if length <= MAX_RECORD_CHARS else None
+        yield Record(start, text, length, not quotes % 2)
+
+
+def _split(text: str) -> list[str]:
+    """The fields of one record's text (raises ``csv.Error``)."""
+    if '"' not in text:  # the common case, ten times faster than csv
+        if text.endswith("\r\n"):
+            text = text[:-2]
+        elif text.endswith(_LINE_ENDS):
+            text = text[:-1]
+        if "\n" in text or "\r" in text:
+            raise csv.Error("a line break in an unquoted field")
+        return text.split(",")
+    rows = list(csv.reader((text,), strict=True))
+    if len(rows) != 1:
+        raise csv.Error("more than one row")
+    return rows[0]
+
+
+# -- one row -----------------------------------------------------------------------------
+
+def unguard(text: str) -> str:
+    """Undo exactly ``export.neutralise``: drop a leading ``'`` that it would have added."""
+    if text.startswith("'") and neutralise(text[1:]) == text:
+        return text[1:]
+    return text
+
+
+def _show(value: str, limit: int = 40) -> str:
+    """A cell for a one-line message: quoted, control characters escaped, shortened."""
+    return repr(value[:limit]) + ("…" if len(value) > limit else "")
+
+
+def parse_row(fields: list[str], header: Header) -> tuple[Response, date]:
+    """The response a row describes and its local day, or ``RowError``."""
+    if len(fields) != header.width:
+        raise RowError(f"has {len(fields)} fields, the header has {header.width}")
+    index = header.index
+    text: dict[str, str] = {}
+    for name, limit in _TEXT_LIMITS:
+        value = fields[index[name]]
+        if value[:1] == "'":
+            value = unguard(value)
+        if len(value) > limit:
+            raise RowError(f"{name} is {len(value)} characters long (at most {limit})")
+        if not value.strip():
+            raise RowError(f"{name} is empty")
+        text[name] = value
+    stamp = fields[index["timestamp"]]
+    if len(stamp) > 64:
+        raise RowError(f"timestamp {_show(stamp)} is not an ISO 8601 date and time")
+    try:
+        timestamp = datetime.fromisoformat(stamp)
+    except ValueError:
+        raise RowError(f"timestamp {_show(stamp)} is not an ISO 8601 date and time "
+                       "(like 2026-11-20T10:00:00+01:00)") from None
+    if timestamp.tzinfo is None or timestamp.utcoffset() is None:
+        raise RowError(f"timestamp {_show(stamp)} has no UTC offset (like +01:00)")
+    try:
+        day = timestamp.astimezone().date()
+    except (OverflowError, ValueError, OSError):
+        raise RowError(f"timestamp {_show(stamp)} is out of range") from None
+    raw_score = fields[index["score"]]
+    score = _SCORES.get(raw_score)
+    if score is None:
+        raise RowError(f"score {_show(raw_score)} is not a whole number from 1 to 5")
+    flagged = False
+    if "flagged" in index:
+        raw_flag = fields[index["flagged"]]
+        flag = _FLAGS.get(raw_flag.strip().lower())
+        if flag is None:
+            raise RowError(f"flagged {_show(raw_flag)} is not 0 or 1")
+        flagged = flag
+    annotations: dict[str, Any] = {}
+    for name in _OPTIONAL_TEXT:
+        if name in index:
+            value = fields[index[name]]
+            if value[:1] == "'":
+                value = unguard(value)
+            if len(value) > MAX_FIELD_CHARS:
+                raise RowError(f"{name} is {len(value)} characters long "
+                               f"(at most {MAX_FIELD_CHARS})")
+            if value:  # an empty cell: none given
+                annotations[name] = value
+    if _HAS_NPS and "nps" in index:
+        raw_nps = fields[index["nps"]]
+        if raw_nps:
+            nps = _NPS.get(raw_nps)
+            if nps is None:
+                raise RowError(f"nps {_show(raw_nps)} is not a whole number from 0 to 10")
+            annotations["nps"] = nps
+    response = Response(id=text["id"], timestamp=timestamp, kiosk=text["kiosk"],
+                        question=text["question"], score=score, label=text["label"],
+                        language=text["language"], flagged=flagged, **annotations)
+    return response, day
+
+
+def _doc(response: Response) -> dict[str, Any]:
+    """``response.to_doc()`` without ``dataclasses.asdict``'s deep copies."""
+    doc = {"id": response.id, "timestamp": response.timestamp.isoformat(),
+           "kiosk": response.kiosk, "question": response.question, "score": response.score,
+           "label": response.label, "language": response.language,
+           "flagged": response.flagged}
+    for name in _ANNOTATIONS:
+        value = getattr(response, name)
+        if value is not None:
+            doc[name] = value
+    return doc
+
+
+def _differences(stored: dict[str, Any], response: Response) -> list[str]:
+    """Columns in which a stored document and a response differ, as an export
+    would show them (an import of an export compares equal to its source)."""
+    new = _doc(response)
+    if all(stored.get(name) == value for name, value in new.items()):
+        return []  # the common case, without building CSV rows
+    old_row = [str(v) for v in csv_row(stored)]
+    new_row = [str(v) for v in csv_row(new)]
+    return [name for name, a, b in zip(COLUMNS, old_row, new_row) if a != b]
+
+
+# -- the import -----------------------------------------------------------------------
+
+@dataclass
+class Counts:
+    name: str
+    added: int = 0
+    present: int = 0
+    rejected: int = 0
+
+    def describe(self) -> str:
+        return (f"{self.name}: {self.added} added, {self.present} already present, "
+                f"{self.rejected} rejected")
+
+
+@dataclass
+class _Row:
+    response: Response
+    day: date
+    counts: Counts
+    line: int
+
+
+@dataclass
+class Importer:
+    """Streams files into ``store`` chunk by chunk and keeps the counts."""
+
+    store: ResponseStore
+    chunk_rows: int = 0  # 0: CHUNK_ROWS, read when the import runs
+    files: list[Counts] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    more_reasons: int = 0
+    _chunk: list[_Row] = field(default_factory=list)
+
+    def import_file(self, path: str) -> Counts:
+        counts = Counts(path)
+        self.files.append(counts)
+        limit = self.chunk_rows or CHUNK_ROWS
+        try:
+            with open(path, encoding="utf-8-sig", newline="") as handle:
+                records = iter_records(handle)
+                header = _read_header(path, records)
+                for record in records:
+                    row = self._row(record, header, counts)
+                    if row is not None:
+                        self._chunk.append(row)
+                        if len(self._chunk) >= limit:
+                            self._flush()
+        except UnicodeDecodeError as exc:
+            self._flush()  # the rows read so far are good: keep them
+            raise NotAnExport(f"{path}: changed while being imported (now not UTF-8: "
+                              f"{exc.reason}); the rows before that were imported") from None
+        except OSError as exc:
+            self._flush()
+            raise NotAnExport(f"{path}: cannot read ({exc.strerror or exc}); "
+                              "the rows before that were imported") from None
+        self._flush()
+        return counts
+
+    def _row(self, record: Record, header: Header, counts: Counts) -> _Row | None:
+        if record.text is None:
+            self._reject(counts, record.line,
+                         f"row is {record.length} characters long (at most "
+                         f"{MAX_RECORD_CHARS}): a field is far too long")
+            return None
+        if not record.closed:
+            self._reject(counts, record.line, "a quoted field is never closed (the file ends "
+                         "inside it)")
+            return None
+        try:
+            fields = _split(record.text)
+        except csv.Error as exc:
+            self._reject(counts, record.line, f"not valid CSV ({exc})")
+            return None
+        if not any(fields):
+            return None  # a blank line, or a row of empty cells: nothing to import
+        try:
+            response, day = parse_row(fields, header)
+        except RowError as exc:
+            self._reject(counts, record.line, str(exc))
+            return None
+        return _Row(response, day, counts, record.line)
+
+    def _reject(self, counts: Counts, line: int, reason: str) -> None:
+        counts.rejected += 1
+        if len(self.reasons) < MAX_REASONS:
+            self.reasons.append(f"{counts.name}:{line}: {reason}")
+        else:
+            self.more_reasons += 1
+
+    def _duplicate(self, row: _Row, differences: list[str], where: str) -> None:
+        if differences:
+            self._reject(row.counts, row.line,
+                         f"id {_show(row.response.id)} {where} with a different "
+                         f"{', '.join(differences)}; the first one is kept")
+        else:
+            row.counts.present += 1
+
+    def _flush(self) -> None:
+        """Dedupe the chunk per local day against itself and that day's stored
+        documents, then write what is new."""
+        chunk, self._chunk = self._chunk, []
+        if not chunk:
+            return
+        by_day: dict[date, dict[str, _Row]] = {}
+        for row in chunk:
+            rows = by_day.setdefault(row.day, {})
+            first = rows.get(row.response.id)
+            if first is None:
+                rows[row.response.id] = row
+            else:
+                self._duplicate(row, _differences(_doc(first.response), row.response),
+                                f"is also on {first.counts.name}:{first.line}")
+        try:
+            self._store(by_day)
+        except OSError as exc:
+            raise StoreFailed(exc.strerror or str(exc)) from exc
+
+    def _store(self, by_day: dict[date, dict[str, _Row]]) -> None:
+        new: list[_Row] = []
+        for day in sorted(by_day):
+            rows = by_day[day]
+            if self.store.day_path(day).exists():
+                for doc in self.store.iter_docs(day, day):
+                    doc_id = doc.get("id")
+                    row = rows.pop(doc_id, None) if isinstance(doc_id, str) else None
+                    if row is not None:
+                        self._duplicate(row, _differences(doc, row.response), "is already stored")
+                        if not rows:
+                            break
+            new.extend(rows.values())
+        if new:
+            self.store.write_now(row.response for row in new)
+            for row in new:
+                row.counts.added += 1
+
+    # -- the report -------------------------------------------------------------------
+    def total(self) -> Counts:
+        total = Counts(f"total ({len(self.files)} file{'s' if len(self.files) != 1 else ''})")
+        for counts in self.files:
+            total.added += counts.added
+            total.present += counts.present
+            total.rejected += counts.rejected
+        return total
+
+    def report_lines(self) -> list[str]:
+        lines = [counts.describe() for counts in self.files]
+        lines.append(self.total().describe())
+        lines.extend(self.reasons)
+        if self.more_reasons:
+            lines.append(f"… and {self.more_reasons} more")
+        return lines
+
+    def exit_code(self) -> int:
+        total = self.total()
+        if total.rejected and not (total.added or total.present):
+            return NOTHING_USABLE
+        return 0

@@ -34,7 +34,7 @@ from tinydb import Query
 
 from kiosk.models import Response
 from kiosk.storage import Damage, JournalDB, JournalStorage, iter_documents, _write_atomic
-from scoring import Tally
+from scoring import Breakdown, Tally
 
 TABLE = "responses"
 RESPONSES_DIR = "responses"
@@ -215,8 +215,8 @@ class ResponseStore:
                 stale.add(key)  # other documents are in there too: re-read later
             else:
                 stat = path.stat()
-                primed[key] = [stat.st_size, stat.st_mtime_ns,
-                               _rows(_tally_responses(batch))]
+                hours, extras = _tally_responses(batch)
+                primed[key] = [stat.st_size, stat.st_mtime_ns, _rows(hours), _extras(extras)]
         _fsync_dir(self.responses_dir)
         if primed or stale:
             cache = self._load_summaries()
@@ -321,8 +321,28 @@ class ResponseStore:
     def day_hours(self, since: date | None = None, until: date | None = None) -> DayHours:
         """Per-day, per-hour tallies for [since, until], from summaries.json where
         the day file has not changed since; stale days are re-read and cached."""
+        return {day: hours for day, (hours, _) in self._day_summaries(since, until).items()}
+
+    def day_breakdowns(self, since: date | None = None, until: date | None = None
+                       ) -> dict[date, Breakdown]:
+        """Per-day language / reason / NPS counts for [since, until] (same cache)."""
+        result = {}
+        for day, (_, extras) in self._day_summaries(since, until).items():
+            breakdown = _breakdown_from(extras)
+            if breakdown is None:  # a foreign or damaged entry: count the day again
+                self._forget_summary(day)
+                _, extras = self._day_summaries(day, day)[day]
+                breakdown = _breakdown_from(extras) or Breakdown()
+            result[day] = breakdown
+        return result
+
+    def _forget_summary(self, day: date) -> None:
+        self._load_summaries().pop(day.isoformat(), None)
+
+    def _day_summaries(self, since: date | None, until: date | None
+                       ) -> dict[date, tuple[dict[int, Tally], Any]]:
         cache = self._load_summaries()
-        result: DayHours = {}
+        result: dict[date, tuple[dict[int, Tally], Any]] = {}
         changed = False
         today = date.today().isoformat()
         persist = False
@@ -333,15 +353,14 @@ class ResponseStore:
             if entry is not None and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
                 hours = _hours_from_rows(entry[2])
             if hours is None:
-                hours = _tally_hours(iter_documents(path, TABLE, self.damage))
-                cache[key] = [stat.st_size, stat.st_mtime_ns, _rows(hours)]
+                hours, breakdown = _tally_hours(iter_documents(path, TABLE, self.damage))
+                entry = cache[key] = [stat.st_size, stat.st_mtime_ns, _rows(hours),
+                                      _extras(breakdown)]
                 changed = True
                 # Today's file changes with every tap: caching it on disk each
                 # time would rewrite summaries.json per refresh.
                 persist = persist or key < today
-                result[day] = hours
-            else:
-                result[day] = hours
+            result[day] = (hours, entry[3])
         if changed:
             self._summaries = cache
             if persist:
@@ -382,7 +401,7 @@ class ResponseStore:
             pass  # a read-only data dir still answers, just slower next time
 
 
-SUMMARY_VERSION = 3
+SUMMARY_VERSION = 4
 _SCORES = (1, 2, 3, 4, 5)
 
 
@@ -449,8 +468,33 @@ def _valid_summary(entry: Any) -> bool:
     """Shape check of one day's summary (derived data, written atomically: this
     guards against a hand-edited or foreign file).  Values are checked when
     decoded (``_hours_from_rows``)."""
-    return (type(entry) is list and len(entry) == 3 and type(entry[0]) is int
-            and type(entry[1]) is int and type(entry[2]) is str)
+    return (type(entry) is list and len(entry) == 4 and type(entry[0]) is int
+            and type(entry[1]) is int and type(entry[2]) is str and type(entry[3]) is dict)
+
+
+def _extras(breakdown: Breakdown) -> dict[str, Any]:
+    """A day's Breakdown, compactly: {"l": {lang: [counts 1-5, flagged 1-5]},
+    "r": {reason: n}, "n": [NPS counts 0-10]}."""
+    languages = {}
+    for code, tally in breakdown.languages.items():
+        counts, flagged = tally.counts, tally.flagged
+        languages[code] = [*(counts[s] for s in _SCORES), *(flagged[s] for s in _SCORES)]
+    nps = breakdown.nps.counts
+    return {"l": languages, "r": dict(breakdown.reasons), "n": [nps[s] for s in range(11)]}
+
+
+def _breakdown_from(extras: Any) -> Breakdown | None:
+    try:
+        breakdown = Breakdown()
+        for code, values in extras["l"].items():
+            breakdown.languages[code] = Tally.from_dict(
+                {"scale": [1, 5], "counts": dict(zip(_SCORES, values[:5])),
+                 "flagged": dict(zip(_SCORES, values[5:]))})
+        breakdown.reasons = {str(k): int(v) for k, v in extras["r"].items()}
+        breakdown.nps = Tally.from_dict({"scale": [0, 10], "counts": dict(enumerate(extras["n"]))})
+        return breakdown
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
 
 
 _ROW = 11  # hour, counts of scores 1..5, flagged counts of scores 1..5
@@ -503,24 +547,32 @@ def _hours_from_rows(encoded: str) -> dict[int, Tally] | None:
     return hours
 
 
-def _tally_responses(responses: Iterable[Response]) -> dict[int, Tally]:
+def _tally_responses(responses: Iterable[Response]) -> tuple[dict[int, Tally], Breakdown]:
     hours: dict[int, Tally] = {}
+    breakdown = Breakdown()
     for response in responses:
         hour = response.timestamp.astimezone().hour
         tally = hours.get(hour)
         if tally is None:
             tally = hours[hour] = Tally()
         tally.add(response.score, flagged=response.flagged)
-    return hours
+        breakdown.add(response.language, response.score, response.flagged,
+                      response.reason, response.nps)
+    return hours, breakdown
 
 
-def _tally_hours(docs: Iterable[dict[str, Any]]) -> dict[int, Tally]:
+def _tally_hours(docs: Iterable[dict[str, Any]]) -> tuple[dict[int, Tally], Breakdown]:
     hours: dict[int, Tally] = {}
+    breakdown = Breakdown()
     parse = datetime.fromisoformat
     for doc in docs:
         hour = parse(doc["timestamp"]).astimezone().hour
         tally = hours.get(hour)
         if tally is None:
             tally = hours[hour] = Tally()
-        tally.add(int(doc["score"]), flagged=bool(doc.get("flagged", False)))
-    return hours
+        score, flagged = int(doc["score"]), bool(doc.get("flagged", False))
+        tally.add(score, flagged=flagged)
+        nps = doc.get("nps")
+        breakdown.add(str(doc.get("language", "")), score, flagged, doc.get("reason"),
+                      nps if isinstance(nps, int) and 0 <= nps <= 10 else None)
+    return hours, breakdown

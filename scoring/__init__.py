@@ -7,6 +7,7 @@ No Textual, no TinyDB: stdlib only. The unit of aggregation is
 
 from __future__ import annotations
 
+from .breakdown import Breakdown
 from .csat import (
     csat_interval,
     csat_percent,
@@ -22,6 +23,7 @@ from .trends import Comparison, DayHours, by_day, by_hour, by_weekday, compare, 
 
 __all__ = [
     "Tally",
+    "Breakdown",
     "csat_percent",
     "mean_score",
     "distribution",

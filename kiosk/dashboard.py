@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from kiosk.models import Response
-from scoring import (Comparison, Period, Summary, Tally, compare, period_between,
+from scoring import (Breakdown, Comparison, Period, Summary, Tally, compare, period_between,
                      period_named, summarize)
 
 PERIODS = {"today": "Today", "7d": "7 days", "30d": "30 days", "all": "All time"}
@@ -31,16 +31,19 @@ class Figures:
     weekdays: list[Tally]  # 7, Monday first
     summary: Summary
     comparison: Comparison
+    breakdown: Breakdown  # languages, low-score reasons, NPS answers of the period
 
 
 class Dashboard:
     def __init__(self, day_hours: dict[date, dict[int, Tally]], *, threshold: int = 4,
                  min_responses: int = 30, include_flagged: bool = False,
-                 today: Callable[[], date] = date.today) -> None:
+                 today: Callable[[], date] = date.today,
+                 day_breakdowns: dict[date, Breakdown] | None = None) -> None:
         self.threshold = threshold
         self.min_responses = min_responses
         self.include_flagged = include_flagged
         self.today = today
+        self._day_breakdowns: dict[date, Breakdown] = dict(day_breakdowns or {})
         # Owned from here on: new responses are added into these tallies.
         self._day_hours_cache: dict[date, dict[int, Tally]] = dict(day_hours)
         self._day_totals: dict[date, Tally] = {}
@@ -81,8 +84,12 @@ class Dashboard:
             if day in self._day_totals:
                 previous_total.update(self._day_totals[day])
         hours = self._hours_for(period, name)
+        breakdown = Breakdown()
+        for day in period.dates():
+            if day in self._day_breakdowns:
+                breakdown.update(self._day_breakdowns[day])
         self.figures = self._finish(Figures(period, name, total, previous_total, days, hours,
-                                            weekdays, None, None))  # type: ignore[arg-type]
+                                            weekdays, None, None, breakdown))  # type: ignore[arg-type]
         return self.figures
 
     def _hours_for(self, period: Period, name: str) -> list[Tally]:
@@ -116,10 +123,13 @@ class Dashboard:
         self._day_totals.setdefault(day, Tally()).add(score, flagged)
         self._all_hours[hour].add(score, flagged)
         self._day_hours_cache.setdefault(day, {}).setdefault(hour, Tally()).add(score, flagged)
+        self._day_breakdowns.setdefault(day, Breakdown()).add(
+            response.language, score, flagged, response.reason, response.nps)
         figures = self.figures
         if figures.period.end != self.today() and figures.name != "all":
             return self.select(figures.name)  # the day rolled over: new window
         if figures.period.contains(day):
+            figures.breakdown.add(response.language, score, flagged, response.reason, response.nps)
             figures.total.add(score, flagged)
             figures.days.setdefault(day, Tally()).add(score, flagged)
             figures.hours[hour].add(score, flagged)
@@ -129,6 +139,21 @@ class Dashboard:
         elif figures.name == "all" and day > figures.period.end:
             return self.select("all")
         return self._finish(figures)
+
+    def annotate(self, response: Response) -> Figures:
+        """A reason or NPS answer added to a response already counted (O(1))."""
+        if response.flagged:
+            return self.figures
+        day = response.timestamp.astimezone().date()
+        extra = Breakdown()
+        if response.reason:
+            extra.reasons[response.reason] = 1
+        if response.nps is not None:
+            extra.nps.add(response.nps)
+        self._day_breakdowns.setdefault(day, Breakdown()).update(extra)
+        if self.figures.period.contains(day):
+            self.figures.breakdown.update(extra)
+        return self.figures
 
     def set_include_flagged(self, include: bool) -> Figures:
         self.include_flagged = include

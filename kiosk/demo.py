@@ -118,6 +118,12 @@ def generate(config: Config, days: int, per_day: int, seed: int,
 
     survey, kiosk_id, language = config.survey, config.kiosk.id, config.kiosk.language
     labels = config.texts().labels
+    # Most customers keep the default language; a few tourists switch.
+    others = [code for code in config.kiosk.languages if code != language]
+    other_labels = {code: config.texts(code).labels for code in others}
+    followup = config.followup
+    reason_weights = [REASON_WEIGHTS.get(r, 0.1) for r in followup.reasons]
+    nps_on = config.nps.enabled
     random_, getrandbits = rng.random, rng.getrandbits
     minutes = range(24 * 60)
     for i, n in enumerate(counts):
@@ -156,15 +162,36 @@ def generate(config: Config, days: int, per_day: int, seed: int,
             stamp = midnight + timedelta(seconds=second + random_())
             if last_second is not None and stamp > now:
                 stamp = now.astimezone(tz)
+            shown, shown_labels = language, labels
+            if others and random_() < FOREIGN_SHARE:
+                shown = others[int(random_() * len(others))]
+                shown_labels = other_labels[shown]
+            reason = None
+            if followup.enabled and score <= followup.threshold and random_() < REASON_SHARE:
+                reason = rng.choices(followup.reasons, weights=reason_weights)[0]
             yield Response(
                 id=_uuid4(getrandbits(128)),
                 timestamp=stamp,
                 kiosk=kiosk_id,
                 question=survey.question_id,
                 score=score,
-                label=labels[score - 1],
-                language=language,
+                label=shown_labels[score - 1],
+                language=shown,
+                reason=reason,
+                nps=_nps_for(score, random_()) if nps_on else None,
             )
+
+
+FOREIGN_SHARE = 0.12  # customers who switch language
+REASON_SHARE = 0.65  # low scores that pick a reason rather than Skip
+REASON_WEIGHTS = {"waiting": 0.35, "staff": 0.2, "product": 0.15, "price": 0.15,
+                  "cleanliness": 0.05, "other": 0.1}
+
+
+def _nps_for(score: int, u: float) -> int:
+    """A plausible 0-10 answer for a 1-5 satisfaction score."""
+    low, high = {1: (0, 3), 2: (2, 6), 3: (5, 8), 4: (7, 9), 5: (8, 10)}[score]
+    return min(high, low + int(u * (high - low + 1)))
 
 
 def _uuid4(bits: int) -> str:

@@ -21,16 +21,19 @@ class JournalTail:
         self._day: date | None = None
         self._offset = 0
         self._ids: set[str] = set()
+        self._annotated: set[str] = set()
+        self.annotated: list[Response] = []  # filled by poll(): reasons/NPS added later
 
     def poll(self) -> list[Response]:
         """Responses that became visible since the last call (today's, in file order)."""
         today = self.today()
         new: list[Response] = []
+        self.annotated = []
         if self._day is not None and self._day != today:
             new += self._read_new(self.store.day_path(self._day))  # the last taps before midnight
             self._day = None
         if self._day is None:
-            self._day, self._offset, self._ids = today, 0, set()
+            self._day, self._offset, self._ids, self._annotated = today, 0, set(), set()
         new += self._read_new(self.store.day_path(today))
         return new
 
@@ -57,7 +60,14 @@ class JournalTail:
                 response = Response.from_doc(entry["doc"])
             except (KeyError, ValueError, TypeError):
                 continue  # not a response we can count; export still shows the raw row
+            has_extra = response.reason is not None or response.nps is not None
             if response.id not in self._ids:
                 self._ids.add(response.id)
                 found.append(response)
+                if has_extra:
+                    self._annotated.add(response.id)
+            elif has_extra and response.id not in self._annotated:
+                # the follow-up / NPS answer, written onto the record after the tap
+                self._annotated.add(response.id)
+                self.annotated.append(response)
         return found

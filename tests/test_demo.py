@@ -41,8 +41,14 @@ def test_demo_fills_the_data_dir_with_the_asked_count(tmp_path, capsys):
         assert stamp.utcoffset() is not None and stamp <= now
         assert doc["kiosk"] == config.kiosk.id
         assert doc["question"] == config.survey.question_id
-        assert doc["label"] == config.texts().labels[doc["score"] - 1]
-        assert doc["language"] == config.kiosk.language
+        assert doc["language"] in config.kiosk.languages
+        assert doc["label"] == config.texts(doc["language"]).labels[doc["score"] - 1]
+        if doc.get("reason") is not None:
+            assert doc["score"] <= config.followup.threshold
+            assert doc["reason"] in config.followup.reasons
+    languages = [d["language"] for d in docs]
+    assert languages.count(config.kiosk.language) > len(docs) // 2  # most keep the default
+    assert any(d.get("reason") for d in docs)
 
 
 def test_stats_json_agrees_with_the_rows(tmp_path, capsys):

@@ -16,14 +16,16 @@ from kiosk.config import Config
 from kiosk.dashboard import PERIODS, Dashboard, Figures
 from kiosk.live import JournalTail
 from kiosk.store import ResponseStore
-from kiosk.widgets.charts import WEEKDAYS, DistributionBars, csat_cells
-from scoring import csat_percent
+from kiosk.widgets.charts import WEEKDAYS, DistributionBars, csat_cells, word_cells
+from scoring import csat_percent, nps, nps_interval
 
 POLL_SECONDS = 0.5  # live window: new taps show within a second
 
 
 class AdminScreen(Screen[str]):
     """Dismisses with "back" (to the survey / lock) or "quit"."""
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
 
     BINDINGS = [
         Binding("t", "period('today')", "Today"),
@@ -64,15 +66,26 @@ class AdminScreen(Screen[str]):
                     yield Static("", id="sample-note")
                     yield Static("", id="flagged-note")
                     yield Static("", id="store-status")
-            yield Static("Answers", classes="section")
-            yield DistributionBars(id="distribution")
-            yield Static("Daily CSAT %", classes="section", id="trend-title")
-            yield Sparkline([], id="trend")
-            yield Static("Responses by hour of day (0 → 23)", classes="section")
-            yield Sparkline([], id="hours")
-            yield Static("", id="hours-csat")
-            yield Static("CSAT by weekday", classes="section")
-            yield Static("", id="weekdays")
+            # Two columns on a wide screen, one under the other on a narrow one.
+            with Horizontal(id="admin-columns"):
+                with Vertical(id="admin-left", classes="admin-column"):
+                    yield Static("Answers", classes="section")
+                    yield DistributionBars(id="distribution")
+                    yield Static("Low scores: what went wrong", classes="section")
+                    yield Static("", id="reasons-breakdown")
+                    yield Static("By language", classes="section")
+                    yield Static("", id="languages-breakdown")
+                    if self.config.nps.enabled:
+                        yield Static("Net Promoter Score", classes="section")
+                        yield Static("", id="nps-figure")
+                with Vertical(id="admin-right", classes="admin-column"):
+                    yield Static("Daily CSAT %", classes="section", id="trend-title")
+                    yield Sparkline([], id="trend")
+                    yield Static("Responses by hour of day (0 → 23)", classes="section")
+                    yield Sparkline([], id="hours")
+                    yield Static("", id="hours-csat")
+                    yield Static("CSAT by weekday", classes="section")
+                    yield Static("", id="weekdays")
         with Horizontal(id="admin-actions"):
             yield Button("Export CSV", id="export", variant="primary")
             yield Button("Include flagged", id="toggle-flagged")
@@ -92,14 +105,19 @@ class AdminScreen(Screen[str]):
         dashboard = Dashboard(self.store.day_hours(until=yesterday),
                               threshold=self.config.survey.satisfied_threshold,
                               min_responses=self.config.admin.min_responses,
-                              today=self.today)
+                              today=self.today,
+                              day_breakdowns=self.store.day_breakdowns(until=yesterday))
         for response in self.tail.poll():
             dashboard.add(response)
+        for response in self.tail.annotated:
+            dashboard.annotate(response)
         self.app.call_from_thread(self._loaded, dashboard)
 
     def _loaded(self, dashboard: Dashboard) -> None:
         self.dashboard = dashboard
         self.show(dashboard.select("today"))
+        # Cells are laid out to the widgets' widths: draw again once those are known.
+        self.call_after_refresh(lambda: self.show(dashboard.figures))
         self.set_interval(self.poll_seconds, self.poll)
 
     def poll(self) -> None:
@@ -109,6 +127,8 @@ class AdminScreen(Screen[str]):
         figures = None
         for response in self.tail.poll():
             figures = self.dashboard.add(response)
+        for response in self.tail.annotated:
+            figures = self.dashboard.annotate(response)
         if figures is not None:
             self.show(figures)
         self._show_store_status()
@@ -151,13 +171,45 @@ class AdminScreen(Screen[str]):
         self.query_one("#hours", Sparkline).data = [t.n for t in figures.hours]
         busiest = [h for h, t in enumerate(figures.hours) if t.n]
         self.query_one("#hours-csat", Static).update(
-            csat_cells([figures.hours[h] for h in busiest], [f"{h:02d}h" for h in busiest], threshold)
+            csat_cells([figures.hours[h] for h in busiest], [f"{h:02d}h" for h in busiest], threshold,
+                       self._width("#hours-csat"))
             if busiest else "No responses in this period.")
         self.query_one("#weekdays", Static).update(
-            csat_cells(figures.weekdays, list(WEEKDAYS), threshold))
+            csat_cells(figures.weekdays, list(WEEKDAYS), threshold, self._width("#weekdays")))
+        self._show_breakdowns(figures)
         for key in PERIODS:
             self.query_one(f"#period-{key}", Button).set_class(key == figures.name, "-selected")
         self._show_store_status()
+
+    def _width(self, selector: str) -> int:
+        return max(20, (self.query_one(selector).content_size.width or self.size.width // 2) - 1)
+
+    def on_resize(self) -> None:
+        if self.dashboard is not None:
+            self.show(self.dashboard.figures)
+
+    def _show_breakdowns(self, figures: Figures) -> None:
+        breakdown, threshold = figures.breakdown, figures.summary.threshold
+        texts = self.config.texts()
+        reasons = sorted(breakdown.reasons.items(), key=lambda item: -item[1])
+        asked = sum(breakdown.reasons.values())
+        self.query_one("#reasons-breakdown", Static).update(
+            word_cells([f"{texts.reason_label(reason)}: {count} ({100 * count / asked:.0f} %)"
+                        for reason, count in reasons], self._width("#reasons-breakdown"))
+            if reasons else "No reasons given in this period.")
+        languages = sorted(breakdown.languages.items(), key=lambda item: -item[1].n)
+        self.query_one("#languages-breakdown", Static).update(
+            csat_cells([tally for _, tally in languages],
+                       [self.config.texts(code).name if code in self.config.kiosk.languages
+                        else code for code, _ in languages], threshold,
+                       self._width("#languages-breakdown"))
+            if languages else "No responses in this period.")
+        if self.config.nps.enabled:
+            value, interval = nps(breakdown.nps), nps_interval(breakdown.nps)
+            self.query_one("#nps-figure", Static).update(
+                "No NPS answers in this period." if value is None else
+                f"NPS {value:+.0f} (95 % interval {interval[0]:+.0f} to {interval[1]:+.0f}), "
+                f"{breakdown.nps.n} answer(s); promoters 9-10 minus detractors 0-6")
 
     @staticmethod
     def _change_text(figures: Figures) -> str:
@@ -204,6 +256,7 @@ class AdminScreen(Screen[str]):
     def action_period(self, name: str) -> None:
         if self.dashboard is not None:
             self.show(self.dashboard.select(name))
+            self.call_after_refresh(lambda: self.show(self.dashboard.figures))
 
     def action_back(self) -> None:
         if self.is_current:

@@ -26,12 +26,35 @@ class DistributionBars(Static):
         self.update(text)
 
 
-def csat_cells(tallies: list[Tally], names: list[str], threshold: int) -> Text:
-    """A row of 'name  CSAT%' cells, '—' where a bucket has no answers."""
+def csat_cells(tallies: list[Tally], names: list[str], threshold: int, width: int = 80) -> Text:
+    """Rows of 'name CSAT% n=…' cells, '—' where a bucket has no answers; a cell
+    never breaks across lines (it moves to the next line whole)."""
     text = Text()
+    used = 0
     for name, tally in zip(names, tallies):
         value = csat_percent(tally, threshold)
-        shown = "  —  " if value is None else f"{value:4.0f}%"
+        shown = "—" if value is None else f"{value:.0f}%"
+        cell_width = Text(f"{name} {shown} n={tally.n}").cell_len
+        if used and used + 3 + cell_width > width:
+            text.append("\n")
+            used = 0
+        elif used:
+            text.append("   ")
+            used += 3
         text.append(f"{name} ", style="bold")
-        text.append(f"{shown} (n={tally.n})  ")
+        text.append(f"{shown} ", style="bold" if value is not None else "dim")
+        text.append(f"n={tally.n}", style="dim")
+        used += cell_width
     return text
+
+
+def word_cells(cells: list[str], width: int = 80) -> str:
+    """Join short cells with spaces, moving a cell that would not fit to the next line."""
+    lines, line = [], ""
+    for cell in cells:
+        if line and len(line) + 3 + len(cell) > width:
+            lines.append(line)
+            line = cell
+        else:
+            line = f"{line}   {cell}" if line else cell
+    return "\n".join(lines + [line])

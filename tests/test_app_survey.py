@@ -183,3 +183,15 @@ async def test_ui_does_not_wait_for_a_slow_disk(config, store, monkeypatch):
         gate.set()
         await wait_until(lambda: store.pending == 0)
     assert [r.score for r in stored(store)] == [4]
+
+
+async def test_a_half_made_choice_is_cleared_after_idle_every_time(config, store):
+    quick = replace(config, timing=replace(config.timing, idle_reset_seconds=0.3))
+    app = KioskApp(quick, store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(lambda: isinstance(app.screen, SurveyScreen))
+        for _ in range(2):  # a timer that fired once must fire again
+            await pilot.press("right")
+            assert app.screen.highlighted == 3
+            await wait_until(lambda: app.screen.highlighted is None, timeout=5)
+    assert stored(store) == []

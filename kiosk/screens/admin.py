@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Key, MouseDown
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Button, Digits, Sparkline, Static
 
 from kiosk.config import Config
@@ -26,6 +27,7 @@ class AdminScreen(Screen[str]):
     """Dismisses with "back" (to the survey / lock) or "quit"."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    _idle: Timer | None = None
 
     BINDINGS = [
         Binding("t", "period('today')", "Today"),
@@ -93,9 +95,15 @@ class AdminScreen(Screen[str]):
             yield Button("Quit kiosk", id="quit", variant="error")
 
     def on_mount(self) -> None:
-        idle = self.config.admin.idle_lock_seconds
-        self._idle = self.set_timer(idle or 1e9, self.action_back)
+        self._arm_idle()
         self.load()
+
+    def _arm_idle(self) -> None:
+        """(Re)start the idle lock; a fired Textual timer cannot be reset, so a new one."""
+        if self._idle is not None:
+            self._idle.stop()
+        idle = self.config.admin.idle_lock_seconds
+        self._idle = self.set_timer(idle, self.action_back) if idle else None
 
     # -- loading and live updates ---------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False)
@@ -287,10 +295,10 @@ class AdminScreen(Screen[str]):
         self.query_one("#quit", Button).label = "Quit kiosk"
 
     def on_key(self, event: Key) -> None:
-        self._idle.reset()
+        self._arm_idle()
 
     def on_mouse_down(self, event: MouseDown) -> None:
-        self._idle.reset()
+        self._arm_idle()
 
     def on_screen_resume(self) -> None:
-        self._idle.reset()
+        self._arm_idle()

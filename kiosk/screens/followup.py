@@ -21,6 +21,8 @@ COMMENT_MAX = 200
 class FollowupScreen(Screen[tuple[str | None, str | None]]):
     """Dismisses with (reason id or None, comment or None); times out to Skip."""
 
+    AUTO_FOCUS = ""  # digits pick reasons; the comment box takes focus after one
+
     BINDINGS = [
         *(Binding(str(n), f"reason({n})", show=False) for n in range(1, 7)),
         Binding("0,escape", "skip", show=False),

@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.events import Click, Key, MouseDown
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Static
 
 from kiosk.i18n import Texts
@@ -70,20 +71,34 @@ class SurveyScreen(Screen):
                 for code in self.languages:
                     yield LanguageChoice(code, self.texts_for(code).name)
 
+    # A Textual timer that has fired cannot be reset: each (re)arm makes a new one.
+    _idle: Timer | None = None
+    _attract: Timer | None = None
+
+    def _arm_idle(self) -> None:
+        if self._idle is not None:
+            self._idle.stop()
+        self._idle = self.set_timer(self.idle_reset_seconds, self.reset) \
+            if self.idle_reset_seconds else None
+
+    def _arm_attract(self) -> None:
+        if self._attract is not None:
+            self._attract.stop()
+        self._attract = self.set_timer(self.attract_seconds, self._rest) \
+            if self.attract_seconds else None
+
     def on_mount(self) -> None:
-        self._idle = self.set_timer(self.idle_reset_seconds or 1e9, self.reset, pause=True)
-        self._attract = self.set_timer(self.attract_seconds or 1e9, self._rest,
-                                       pause=not self.attract_seconds)
+        self._arm_attract()
         self._mark_language()
 
     def on_screen_resume(self) -> None:
         self.reset()
-        if self.attract_seconds:
-            self._attract.reset()
-            self._attract.resume()
+        self._arm_attract()
 
     def on_screen_suspend(self) -> None:
-        self._attract.pause()
+        for timer in (self._idle, self._attract):
+            if timer is not None:
+                timer.stop()
 
     def _rest(self) -> None:
         if self.is_current:
@@ -97,11 +112,9 @@ class SurveyScreen(Screen):
             self.set_language(self.default_language)
 
     def _touch(self) -> None:
-        if self.idle_reset_seconds:
-            self._idle.reset()
-            self._idle.resume()
-        if self.attract_seconds:
-            self._attract.reset()
+        """Someone is here: push the idle reset and the attract screen back."""
+        self._arm_idle()
+        self._arm_attract()
 
     def on_key(self, event: Key) -> None:
         self._touch()
@@ -127,13 +140,12 @@ class SurveyScreen(Screen):
         if len(self.languages) > 1:
             index = self.languages.index(self.language) if self.language in self.languages else -1
             self.set_language(self.languages[(index + 1) % len(self.languages)])
-            self._idle.reset()
-            self._idle.resume()
+            self._touch()
 
     def on_language_choice_chosen(self, event: LanguageChoice.Chosen) -> None:
         event.stop()
         self.set_language(event.code)
-        self._idle.resume()
+        self._touch()
 
     # -- answering -----------------------------------------------------------
     def _set_highlight(self, score: int | None) -> None:

@@ -1,0 +1,156 @@
+"""Follow-up after a low score, optional NPS, attract screen, closed hours."""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import replace
+from time import monotonic
+from datetime import datetime
+from pathlib import Path
+
+from kiosk.app import KioskApp
+from kiosk.cli import main
+from kiosk.hours import OpeningHours
+from kiosk.screens.followup import ARM_SECONDS, FollowupScreen
+from kiosk.screens.nps import NpsScreen
+from kiosk.screens.rest import AttractScreen, ClosedScreen
+from kiosk.screens.survey import SurveyScreen
+from kiosk.screens.thanks import ThanksScreen
+from scoring import Tally, nps
+from tests.conftest import wait_until
+
+SHIPPED = str(Path(__file__).resolve().parent.parent / "config.toml")
+
+
+def with_followup(config, **changes):
+    return replace(config, followup=replace(config.followup, enabled=True, **changes))
+
+
+def stored(store):
+    store.wait_idle()
+    return list(store.iter_responses())
+
+
+async def survey_ready(app):
+    await wait_until(lambda: isinstance(app.screen, SurveyScreen) and not app.screen._answered)
+
+
+async def test_low_score_asks_why_and_stores_the_reason_on_the_same_record(config, store, capsys):
+    app = KioskApp(with_followup(config), store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await survey_ready(app)
+        await pilot.press("2")
+        await wait_until(lambda: isinstance(app.screen, FollowupScreen))
+        screen = app.screen
+        await wait_until(lambda: screen._armed())
+        await pilot.click("#reason-2")  # staff
+        await wait_until(lambda: not isinstance(app.screen, (FollowupScreen, NpsScreen)))
+        await survey_ready(app)
+        await pilot.press("4")  # above the threshold: no follow-up
+        await wait_until(lambda: len(app.recorded) == 2)
+        assert not isinstance(app.screen, FollowupScreen)
+    responses = stored(store)
+    assert [(r.score, r.reason) for r in responses] == [(2, "staff"), (4, None)]
+    assert main(["export", "--config", SHIPPED, "--data-dir", str(config.data_dir)]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert len(rows) == 2 and rows[0]["reason"] == "staff" and rows[1]["reason"] == ""
+
+
+async def test_followup_times_out_to_skip(config, store):
+    app = KioskApp(with_followup(config, seconds=0.3), store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await survey_ready(app)
+        await pilot.press("1")
+        await wait_until(lambda: isinstance(app.screen, FollowupScreen))
+        await wait_until(lambda: isinstance(app.screen, (ThanksScreen, SurveyScreen)), timeout=5)
+    [response] = stored(store)
+    assert response.score == 1 and response.reason is None
+
+
+async def test_a_double_tap_does_not_pick_a_reason(config, store):
+    app = KioskApp(with_followup(config, seconds=1), store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await survey_ready(app)
+        await pilot.press("1", "1", "1")
+        await wait_until(lambda: isinstance(app.screen, FollowupScreen))
+        await pilot.press("1")  # still within the arming delay or a stray: not a reason
+        await wait_until(lambda: not isinstance(app.screen, FollowupScreen), timeout=5)
+    assert [(r.score, r.reason) for r in stored(store)] == [(1, None)]
+
+
+async def test_skip_button_and_comment(config, store):
+    app = KioskApp(with_followup(config, comment=True), store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await survey_ready(app)
+        await pilot.press("1")
+        await wait_until(lambda: isinstance(app.screen, FollowupScreen))
+        await wait_until(lambda: app.screen._armed())
+        await pilot.press("1")  # waiting time; the comment box takes focus
+        await pilot.press(*"too slow", "enter")
+        await wait_until(lambda: not isinstance(app.screen, (FollowupScreen, NpsScreen)))
+        await survey_ready(app)
+        await pilot.press("2")
+        await wait_until(lambda: isinstance(app.screen, FollowupScreen))
+        await wait_until(lambda: app.screen._armed())
+        await pilot.click("#skip")
+        await wait_until(lambda: not isinstance(app.screen, (FollowupScreen, NpsScreen)))
+    first, second = stored(store)
+    assert (first.reason, first.comment) == ("waiting", "too slow")
+    assert (second.reason, second.comment) == (None, None)
+
+
+async def test_nps_question_is_stored_on_the_response(config, store):
+    enabled = replace(config, nps=replace(config.nps, enabled=True))
+    app = KioskApp(enabled, store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for n, (score, key) in enumerate([("5", "9"), ("4", "plus"), ("3", "2")], 1):
+            await survey_ready(app)
+            await pilot.press(score)
+            await wait_until(lambda: isinstance(app.screen, NpsScreen))
+            screen = app.screen
+            await wait_until(lambda: monotonic() - screen._shown_at >= ARM_SECONDS)
+            await pilot.press(key)
+            await wait_until(lambda: not isinstance(app.screen, (FollowupScreen, NpsScreen)))
+    answers = [r.nps for r in stored(store)]
+    assert answers == [9, 10, 2]
+    # promoters 9 and 10, detractor 2: (2 - 1) / 3
+    assert abs(nps(Tally.of(answers, 0, 10)) - 100 / 3) < 1e-9
+
+
+async def test_attract_screen_after_idle_wakes_without_recording(config, store):
+    resting = replace(config, rest=replace(config.rest, attract_seconds=0.3))
+    app = KioskApp(resting, store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(lambda: isinstance(app.screen, AttractScreen), timeout=5)
+        await pilot.press("4")  # wakes the survey; not an answer
+        await wait_until(lambda: isinstance(app.screen, SurveyScreen))
+        await wait_until(lambda: isinstance(app.screen, AttractScreen), timeout=5)
+        await pilot.click("#attract-question")
+        await wait_until(lambda: isinstance(app.screen, SurveyScreen))
+        await pilot.press("5")
+        await wait_until(lambda: len(app.recorded) == 1)
+    assert [r.score for r in stored(store)] == [5]
+
+
+def test_opening_hours():
+    day = OpeningHours("08:00", "20:00")
+    assert day.is_open(datetime(2026, 11, 20, 8, 0)) and day.is_open(datetime(2026, 11, 20, 19, 59))
+    assert not day.is_open(datetime(2026, 11, 20, 20, 0)) and not day.is_open(datetime(2026, 11, 20, 7, 59))
+    night = OpeningHours("18:00", "02:00")
+    assert night.is_open(datetime(2026, 11, 20, 23, 0)) and night.is_open(datetime(2026, 11, 21, 1, 0))
+    assert not night.is_open(datetime(2026, 11, 20, 12, 0))
+    assert OpeningHours(None, None).is_open(datetime(2026, 11, 20, 3, 0))
+
+
+async def test_closed_hours_record_nothing(config, store):
+    closed = replace(config, rest=replace(config.rest, open="08:00", close="20:00"))
+    night = datetime(2026, 11, 20, 23, 30).astimezone()
+    app = KioskApp(closed, store, clock=lambda: night)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(lambda: isinstance(app.screen, ClosedScreen))
+        assert "closed" in str(app.screen.query_one("#closed-message").render()).lower()
+        for key in "12345":
+            await pilot.press(key)
+        await pilot.click("#closed-message")
+        assert isinstance(app.screen, ClosedScreen)
+    assert app.recorded == [] and stored(store) == []

@@ -21,6 +21,7 @@ COMMENT_MAX = 200
 class FollowupScreen(Screen[tuple[str | None, str | None]]):
     """Dismisses with (reason id or None, comment or None); times out to Skip."""
 
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]  # one-row buttons when short
     AUTO_FOCUS = ""  # digits pick reasons; the comment box takes focus after one
 
     BINDINGS = [
@@ -44,14 +45,14 @@ class FollowupScreen(Screen[tuple[str | None, str | None]]):
                 yield Static(self.texts.followup_question, id="followup-question", markup=False)
                 with Grid(id="reasons"):
                     for n, reason in enumerate(self.reasons, 1):
-                        button = Button(f"{n}  {self.texts.reason_label(reason)}",
+                        button = Button(f"{n} {self.texts.reason_label(reason)}",
                                         id=f"reason-{n}", classes="reason")
                         button.can_focus = False
                         yield button
                 if self.comment:
                     yield Input(placeholder=self.texts.comment_prompt, id="comment",
                                 max_length=COMMENT_MAX)
-                skip = Button(f"0  {self.texts.skip}", id="skip")
+                skip = Button(f"0 {self.texts.skip}", id="skip")
                 skip.can_focus = False
                 yield skip
 

@@ -17,6 +17,8 @@ from kiosk.screens.followup import ARM_SECONDS
 class NpsScreen(Screen[int | None]):
     """Keys 0-9 and + (for 10), arrows + Enter, or a tap; times out to no answer."""
 
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]
+
     BINDINGS = [
         *(Binding(str(n), f"choose({n})", show=False) for n in range(10)),
         Binding("plus", "choose(10)", show=False),

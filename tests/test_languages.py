@@ -172,3 +172,10 @@ def test_snapshot_of_the_survey(snap_compare, tmp_path, language):
         assert snap_compare(KioskApp(config, store), terminal_size=(60, 15), run_before=switch)
     finally:
         store.close()
+
+
+def test_reason_texts_can_be_overridden(tmp_path):
+    config = load_config(write(tmp_path, '[texts.fr.reasons]\nwaiting = "File d\'attente"\n'))
+    assert config.texts("fr").reason_label("waiting") == "File d'attente"
+    assert config.texts("fr").reason_label("staff") == "Personnel"
+    assert config.texts("fr").reason_label("parking") == "parking"  # a shop's own reason

@@ -108,12 +108,18 @@ class PinVault:
             return False  # a damaged hash file lets nobody in
 
     def _lockout(self) -> dict:
-        state = self._read_json(self.lockout_path) or {}
-        failures = state.get("failures", 0)
-        locked_until = state.get("locked_until", 0)
-        if not isinstance(failures, int) or not isinstance(locked_until, (int, float)):
-            # A damaged lockout file must not unlock brute force: treat as locked out.
-            return {"failures": FREE_TRIES, "locked_until": self.clock() + FIRST_LOCK_SECONDS}
+        state = self._read_json(self.lockout_path)
+        if state is None:
+            return {"failures": 0, "locked_until": 0.0}
+        failures = state.get("failures")
+        locked_until = state.get("locked_until")
+        if (isinstance(failures, bool) or not isinstance(failures, int)
+                or not isinstance(locked_until, (int, float))):
+            # A damaged (or deleted-and-faked) lockout file must not reopen brute force:
+            # it counts as a fresh lock, written back so the lock does not restart forever.
+            state = {"failures": FREE_TRIES, "locked_until": self.clock() + FIRST_LOCK_SECONDS}
+            self._write_private(self.lockout_path, state)
+            return state
         return {"failures": failures, "locked_until": float(locked_until)}
 
     @staticmethod

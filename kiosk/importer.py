@@ -5,8 +5,8 @@ question,score,label,language``; ``flagged`` is optional, as in older exports),
 in any column order, with or without a UTF-8 byte order mark.  The optional
 annotations ``reason``, ``comment`` (text) and ``nps`` (0-10) are read when the
 ``Response`` model has them (an empty cell: none); any other column is ignored.  The formula-injection guard of
-``export.neutralise`` (a ``'`` before ``= + - @ tab CR``) is taken off text cells
-again, so export -> import -> export gives identical files.
+``export.neutralise`` (a ``'`` before ``= + - @ tab CR`` or before a ``'``) is taken
+off text cells again, so export -> import -> export gives identical files.
 
 How it decides, in this order:
 
@@ -115,7 +115,7 @@ def run_import(args: argparse.Namespace, config: Config) -> int:
     try:
         # Take the data dir's lock before reading anything (raises StoreLocked):
         # a kiosk recording there refuses the import before any work is done.
-        store.write_now([])
+        store.lock_for_bulk()
         for path in paths:
             job.import_file(path)
     except NotAnExport as exc:  # the file changed after it was checked
@@ -284,7 +284,8 @@ def _split(text: str) -> list[str]:
 # -- one row -----------------------------------------------------------------------------
 
 def unguard(text: str) -> str:
-    """Undo exactly ``export.neutralise``: drop a leading ``'`` that it would have added."""
+    """Undo exactly ``export.neutralise``: drop one leading ``'`` when the rest
+    starts with ``= + - @`` tab, CR or ``'`` (what neutralise guards)."""
     if text.startswith("'") and neutralise(text[1:]) == text:
         return text[1:]
     return text
@@ -505,7 +506,7 @@ class Importer:
         for day in sorted(by_day):
             rows = by_day[day]
             if self.store.day_path(day).exists():
-                for doc in self.store.iter_docs(day, day):
+                for doc in self.store.iter_day_docs(day):
                     doc_id = doc.get("id")
                     row = rows.pop(doc_id, None) if isinstance(doc_id, str) else None
                     if row is not None:

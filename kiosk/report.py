@@ -5,14 +5,17 @@ from datetime import date
 
 from kiosk.config import Config
 from kiosk.store import ResponseStore
-from scoring import Summary, summarize, total
+from scoring import Summary, Tally, summarize
 
 
 def stats_summary(store: ResponseStore, config: Config,
                   since: date | None = None, until: date | None = None) -> Summary:
-    """The summary of [since, until] from per-day tallies (never a re-read of every tap)."""
+    """The summary of [since, until] from per-day totals (never a re-read of every tap)."""
+    total = Tally()
+    for day_total in store.day_totals(since, until).values():
+        total.update(day_total)
     return summarize(
-        total(store.day_hours(since, until)),
+        total,
         threshold=config.survey.satisfied_threshold,
         min_responses=config.admin.min_responses,
     )

@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from itertools import repeat
+from operator import itemgetter
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -151,7 +154,209 @@ def iter_documents(path: Path, table: str, damage: list[Damage] | None = None
     """Stream the current documents of one table without building a TinyDB
     (export and stats read years of files this way).  Damaged lines are skipped
     and reported in ``damage``; a last line still being written is not damage."""
+    yield from _documents(path, path.read_bytes(), table, damage)
+
+
+# -- column reads: the append-only fast path ---------------------------------
+
+# Bytes that never occur in a journal we wrote ourselves (json.dumps escapes
+# them), so their presence sends a file down the careful path.
+_CONTROL = bytes(range(0, 10)) + bytes(range(11, 32))
+_CUT = '","'  # between a string value and the next key: where lines are cut
+_STRING = '([^"\n]*)'
+_LITERAL = "(-?(?:0|[1-9][0-9]*)|true|false|null)"
+_DISTINCT = 64  # a column with at most this many distinct parts is decoded per part
+
+
+@dataclass
+class Group:
+    """Consecutive keys of every document, as cut out of the journal lines.
+
+    ``values`` holds, per document, the group's value (one key whose parts vary
+    a lot: the string itself) or a code: a part of the line, decoded by
+    ``table[code]`` into one value per key.  A value is the text of a JSON
+    string (exactly what ``json.loads`` gives) or, for the keys marked in
+    ``literal``, the JSON literal as written (``3``, ``true``, ``null``)."""
+
+    keys: tuple[str, ...]
+    literal: tuple[bool, ...]
+    values: list[str]
+    table: dict[str, tuple[str, ...]] | None
+
+
+@dataclass
+class Columns:
+    """The documents of one table of a journal by column groups, in key order."""
+
+    groups: list[Group]
+    rows: int
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(key for group in self.groups for key in group.keys)
+
+    def docs(self) -> list[dict[str, Any]]:
+        """The documents as ``iter_documents`` gives them (tests, small files)."""
+        columns = []
+        for group in self.groups:
+            for i, (key, literal) in enumerate(zip(group.keys, group.literal)):
+                if group.table is None:
+                    values = group.values
+                else:
+                    values = [group.table[code][i] for code in group.values]
+                columns.append((key, [json.loads(v) for v in values] if literal else values))
+        return [{key: values[row] for key, values in columns} for row in range(self.rows)]
+
+
+def read_table(path: Path, table: str, damage: list[Damage] | None = None
+               ) -> "Columns | list[dict[str, Any]]":
+    """The current documents of ``table`` in one journal file: as ``Columns``
+    when the file is the plain append-only case (see ``journal_columns``),
+    else as the list ``iter_documents`` yields."""
     blob = path.read_bytes()
+    columns = journal_columns(blob, table)
+    if columns is not None:
+        return columns
+    return list(_documents(path, blob, table, damage))
+
+
+def journal_columns(blob: bytes, table: str) -> Columns | None:
+    """The documents of ``table`` by column, without a JSON parse or a dict per
+    line, or None when the journal is not the plain case this handles: every
+    complete line is our encoder's canonical line (compact, ``ensure_ascii=False``)
+    of a ``put`` into ``table`` with a distinct id, all documents with the
+    same keys in the same order, strings free of escapes and control
+    characters, other values ints, booleans or null.  That is what taps and
+    bulk loads write; a file with updates (annotations), deletes or anything
+    unusual gets None and goes through ``parse_journal`` (same documents, slower).
+
+    Why this is exact: with no backslash in the file every ``"`` delimits a
+    string, so ``'","'`` only occurs between a string value and the next key.
+    The lines are cut there; every part must match the first line's part in
+    the same position (constants equal, values well formed), and the file must
+    hold exactly as many quotes as those constants: then no value holds a quote
+    and every line is the canonical encoding of a put with those values."""
+    end = blob.rfind(b"\n") + 1
+    if not end:
+        return None
+    body = blob[:end]  # a last line without its newline is not complete yet
+    if b"\\" in body or len(body.translate(None, _CONTROL)) != end:
+        return None
+    try:
+        text = body.decode("utf-8")
+        line = text[:text.index("\n") + 1]
+        entry = json.loads(line)
+    except ValueError:
+        return None
+    segments = _segments(entry, table, line)
+    if segments is None:
+        return None
+    rows = text.count("\n")
+    if text.count('"') != rows * line.count('"'):
+        return None
+    head = segments[0][0]
+    parts = (text + head).split(_CUT)
+    width = len(segments) - 1
+    if len(parts) != rows * width + 1 or parts[0] != head:
+        return None
+    groups: list[Group] = []
+    for position in range(1, width + 1):
+        items = segments[position]
+        if position == width:
+            items = [*items[:-1], items[-1] + head]  # the part between two lines
+        column = parts[position::width]
+        keys = tuple(item[1] for item in items if isinstance(item, tuple))
+        literal = tuple(item[0] == "l" for item in items if isinstance(item, tuple))
+        simple = len(items) == 2 and items[1] == ("s", items[1][1])
+        if keys == ("\0id",):  # the entry ids: all distinct (no update), else replay
+            if not simple or len(set(column)) != rows:
+                return None
+            if not all(map(str.startswith, column, repeat(items[0]))):
+                return None
+            continue
+        if simple and len(set(column[:_DISTINCT])) > 8:
+            # A constant and one string that varies (ids, timestamps): most of
+            # a line's bytes.  The quote and newline counts above vouch for it.
+            prefix = items[0]
+            if not all(map(str.startswith, column, repeat(prefix))):
+                return None
+            values = list(map(itemgetter(slice(len(prefix), None)), column))
+            groups.append(Group(keys, literal, values, None))
+            continue
+        distinct = set(column)
+        pattern = re.compile("".join(
+            (_STRING if item[0] == "s" else _LITERAL) if isinstance(item, tuple)
+            else re.escape(item) for item in items))
+        decoded = {}
+        for part in distinct:
+            match = pattern.fullmatch(part)
+            if match is None:
+                return None
+            decoded[part] = match.groups()
+        if keys:
+            groups.append(Group(keys, literal, column, decoded))
+    return Columns(groups, rows)
+
+
+
+
+
+def _segments(entry: Any, table: str, line: str) -> list[list[Any]] | None:
+    """The canonical line of ``entry`` cut at ``'","'``: per part, a list of
+    constants and value slots (("s", key) for a string, ("l", key) for a
+    literal; the entry id is the key "\\0id").  None when ``line`` is not that
+    canonical line of a put into ``table`` with a flat document."""
+    if not (isinstance(entry, dict) and list(entry) == ["op", "table", "id", "doc"]
+            and entry["op"] == "put" and entry["table"] == table
+            and isinstance(entry["id"], str) and isinstance(entry["doc"], dict)
+            and entry["doc"] and _encode(entry).decode("utf-8") == line):
+        return None
+    if not _plain(table):
+        return None
+    items: list[Any] = ['{"op":"put","table":"' + table + '","id":"', ("s", "\0id"), '","doc":{']
+    for index, (key, value) in enumerate(entry["doc"].items()):
+        if not _plain(key) or key == "\0id":
+            return None
+        items.append(("," if index else "") + '"' + key + '":')
+        if isinstance(value, str):
+            items += ['"', ("s", key), '"']
+        elif value is None or isinstance(value, (bool, int)):
+            items.append(("l", key))
+        else:
+            return None  # floats, lists, objects: the careful path
+    items.append("}}\n")
+    merged: list[Any] = []
+    for item in items:
+        if isinstance(item, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += item
+        else:
+            merged.append(item)
+    segments: list[list[Any]] = [[]]
+    for item in merged:
+        if isinstance(item, tuple):
+            segments[-1].append(item)
+            continue
+        pieces = item.split(_CUT)
+        for i, piece in enumerate(pieces):
+            if i:
+                segments.append([])
+            if piece:
+                segments[-1].append(piece)
+    if len(segments[0]) != 1 or not isinstance(segments[0][0], str):
+        return None
+    for segment in segments[1:]:
+        if not segment or not isinstance(segment[0], str):
+            return None  # a part must start with a constant (a key)
+    return segments
+
+
+def _plain(text: str) -> bool:
+    """Whether ``text`` appears between quotes as itself in our encoding."""
+    return json.dumps(text, ensure_ascii=False) == f'"{text}"'
+
+
+def _documents(path: Path, blob: bytes, table: str, damage: list[Damage] | None
+               ) -> Iterator[dict[str, Any]]:
     entries, bad, end = parse_journal(blob)
     if end < len(blob):
         bad = bad[:-1]
@@ -167,7 +372,7 @@ def iter_documents(path: Path, table: str, damage: list[Damage] | None = None
             docs.pop(entry["id"], None)
         elif entry["table"] == table:
             docs.clear()
-    yield from docs.values()
+    return iter(docs.values())
 
 
 class JournalStorage(Storage):

@@ -33,7 +33,8 @@ from typing import Any
 from tinydb import Query
 
 from kiosk.models import Response
-from kiosk.storage import Damage, JournalDB, JournalStorage, iter_documents, _write_atomic
+from kiosk.storage import (Columns, Damage, JournalDB, JournalStorage, _documents, _write_atomic,
+                           iter_documents, read_table)
 from scoring import Breakdown, Tally
 
 TABLE = "responses"
@@ -43,6 +44,36 @@ LOCK_FILE = "kiosk.lock"
 
 DayHours = dict[date, dict[int, Tally]]
 Listener = Callable[[Response], None]
+
+
+class DocStream:
+    """The documents of some day files, as an iterator of dicts (file by file)."""
+
+    def __init__(self, store: "ResponseStore", paths: list[Path]) -> None:
+        self._store = store
+        self._paths = paths
+        self._docs: Iterator[dict[str, Any]] | None = None
+
+    def __iter__(self) -> "DocStream":
+        return self
+
+    def __next__(self) -> dict[str, Any]:
+        if self._docs is None:
+            self._docs = (doc for path in self._paths
+                          for doc in iter_documents(path, TABLE, self._store.damage))
+        return next(self._docs)
+
+    def tables(self) -> Iterator["Columns | list[dict[str, Any]]"]:
+        """The same documents per day file: ``Columns`` for a plain append-only
+        file, a list of dicts otherwise (``storage.read_table``)."""
+        if self._docs is not None:
+            raise RuntimeError("DocStream: already read as dicts")
+        self._docs = iter(())
+        for path in self._paths:
+            try:
+                yield read_table(path, TABLE, self._store.damage)
+            except FileNotFoundError:
+                continue  # gone meanwhile
 
 
 class StoreLocked(Exception):
@@ -192,8 +223,7 @@ class ResponseStore:
         without a running writer thread."""
         if self._writer is not None:
             raise RuntimeError("bulk writes need the store without its writer thread")
-        if self._lock_fd is None:
-            self._take_lock_for_bulk()
+        self.lock_for_bulk()
         self._close_db()
         count = 0
         primed: dict[str, list[Any]] = {}
@@ -227,7 +257,14 @@ class ResponseStore:
             self._save_summaries(cache)
         return count
 
-    def _take_lock_for_bulk(self) -> None:
+    def lock_for_bulk(self) -> "ResponseStore":
+        """Take the data dir's lock for bulk writes (``write_now``) now, before
+        any reading: raises ``StoreLocked`` when a kiosk records there.  Kept
+        until ``close()``; taking it twice is a no-op."""
+        if self._lock_fd is not None:
+            return self
+        if self._writer is not None:
+            raise RuntimeError("bulk writes need the store without its writer thread")
         self.responses_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -238,6 +275,7 @@ class ResponseStore:
                 f"{self.data_dir}: a kiosk is recording here; stop it before a bulk load"
             ) from None
         self._lock_fd = fd
+        return self
 
     def close(self, timeout: float = 5.0) -> list[Response]:
         """Stop the writer after it drained the queue (up to ``timeout``).
@@ -300,11 +338,21 @@ class ResponseStore:
         return [d for d in self.days()
                 if (since is None or d >= since) and (until is None or d <= until)]
 
-    def iter_docs(self, since: date | None = None, until: date | None = None
-                  ) -> Iterator[dict[str, Any]]:
-        """Stored documents of the local days in [since, until], day by day (streams)."""
-        for day in self._days_between(since, until):
-            yield from iter_documents(self.day_path(day), TABLE, self.damage)
+    def iter_docs(self, since: date | None = None, until: date | None = None) -> "DocStream":
+        """Stored documents of the local days in [since, until], day by day (streams).
+
+        An iterator of dicts; ``export.write_csv`` reads it by day file through
+        ``DocStream.tables()`` instead (column layout, no dict per row)."""
+        return DocStream(self, [path for _day, path, _stat in self._day_stats(since, until)])
+
+    def iter_day_docs(self, day: date) -> Iterator[dict[str, Any]]:
+        """The stored documents of one local day: one file opened, no directory scan."""
+        path = self.day_path(day)
+        try:
+            blob = path.read_bytes()
+        except FileNotFoundError:
+            return iter(())
+        return _documents(path, blob, TABLE, self.damage)
 
     def iter_responses(self, since: date | None = None, until: date | None = None
                        ) -> Iterator[Response]:
@@ -365,6 +413,28 @@ class ResponseStore:
             self._summaries = cache
             if persist:
                 self._save_summaries(cache)
+        return result
+
+    def day_totals(self, since: date | None = None, until: date | None = None
+                   ) -> dict[date, Tally]:
+        """One Tally per local day in [since, until]: the sums of ``day_hours``
+        without building a Tally per hour (five years hold ~22,000 of them)."""
+        cache = self._load_summaries()
+        result: dict[date, Tally] = {}
+        for day, _path, stat in self._day_stats(since, until):
+            entry = cache.get(day.isoformat())
+            total = None
+            if entry is not None and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
+                total = _total_from_rows(entry[2])
+            if total is None:  # stale or new days: count them the usual way, once
+                result = {}
+                for day_, hours in self.day_hours(since, until).items():
+                    total = Tally()
+                    for tally in hours.values():
+                        total.update(tally)
+                    result[day_] = total
+                return result
+            result[day] = total
         return result
 
     def day_tally(self, day: date) -> Tally:
@@ -545,6 +615,31 @@ def _hours_from_rows(encoded: str) -> dict[int, Tally] | None:
         tally._total = c1 + 2 * c2 + 3 * c3 + 4 * c4 + 5 * c5
         hours[hour] = tally
     return hours
+
+
+def _total_from_rows(encoded: str) -> Tally | None:
+    """The sum of a day's ``_rows`` as one Tally, or None when not a valid encoding."""
+    try:
+        blob = base64.b64decode(encoded, validate=True)
+    except ValueError:
+        return None
+    if len(blob) % (4 * _ROW):
+        return None
+    flat = array("I")
+    flat.frombytes(blob)
+    if sys.byteorder != "little":
+        flat.byteswap()
+    if any(hour > 23 for hour in flat[::_ROW]):
+        return None
+    c1, c2, c3, c4, c5, f1, f2, f3, f4, f5 = (sum(flat[i::_ROW]) for i in range(1, _ROW))
+    tally = Tally.__new__(Tally)
+    tally._min, tally._max = 1, 5
+    tally._counts = {1: c1, 2: c2, 3: c3, 4: c4, 5: c5}
+    tally._flagged = {1: f1, 2: f2, 3: f3, 4: f4, 5: f5}
+    tally._n = c1 + c2 + c3 + c4 + c5
+    tally._n_flagged = f1 + f2 + f3 + f4 + f5
+    tally._total = c1 + 2 * c2 + 3 * c3 + 4 * c4 + 5 * c5
+    return tally
 
 
 def _tally_responses(responses: Iterable[Response]) -> tuple[dict[int, Tally], Breakdown]:

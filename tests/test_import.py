@@ -168,20 +168,20 @@ def test_formula_injection_text_survives_and_is_neutralised_again(tmp_path, caps
     by_id = {d["id"]: d for d in stored(target)}
     for response in responses:
         doc = by_id[response.id]
-        if response.kiosk != "'=quoted formula?":  # see test_guard_ambiguity below
-            assert (doc["kiosk"], doc["question"], doc["label"], doc["language"]) == (
+        assert (doc["kiosk"], doc["question"], doc["label"], doc["language"]) == (
                 response.kiosk, response.question, response.label, response.language)
     assert export(capsys, target, tmp_path / "b.csv") == first
 
 
-def test_guard_ambiguity_of_a_text_starting_with_quote_and_formula_char(tmp_path, capsys):
-    """``neutralise`` leaves "'=x" as it is, so its export cell reads like a guarded
-    "=x"; the import takes it as that.  The files still round-trip identically and
-    re-importing into the source store is not a conflict."""
-    fill(tmp_path / "source", 1, texts=["'=x"])
+@pytest.mark.parametrize("text", ["'=x", "'", "''", "'plain", "'+1"])
+def test_a_stored_text_starting_with_a_quote_round_trips_exactly(tmp_path, capsys, text):
+    """``neutralise`` guards a leading ``'`` too, so the import takes exactly one off."""
+    fill(tmp_path / "source", 1, texts=[text])
     first = export(capsys, tmp_path / "source", tmp_path / "a.csv")
+    cell = next(csv.DictReader(io.StringIO(first.decode("utf-8"), newline="")))["label"]
+    assert cell == "'" + text
     assert kiosk(capsys, "import", "--data-dir", str(tmp_path / "t"), str(tmp_path / "a.csv"))[0] == 0
-    assert stored(tmp_path / "t")[0]["label"] == "=x"
+    assert stored(tmp_path / "t")[0]["label"] == text
     assert export(capsys, tmp_path / "t", tmp_path / "b.csv") == first
     code, out, _ = kiosk(capsys, "import", "--data-dir", str(tmp_path / "source"),
                          str(tmp_path / "a.csv"))

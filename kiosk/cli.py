@@ -141,14 +141,14 @@ def export(args: argparse.Namespace, config: Config) -> int:
     from kiosk.export import write_csv
 
     store = _open_reader(args, config)
-    docs = store.iter_docs(args.since, args.until)
+    day_files = store.day_files(args.since, args.until)
     if args.out == "-":
-        count = write_csv(docs, sys.stdout, bom=args.bom)
+        count = write_csv(day_files, sys.stdout, bom=args.bom, on_bad=store.note_damage)
         sys.stdout.flush()
     else:
         try:
             with open(args.out, "w", encoding="utf-8", newline="") as out:
-                count = write_csv(docs, out, bom=args.bom)
+                count = write_csv(day_files, out, bom=args.bom, on_bad=store.note_damage)
         except OSError as exc:
             raise UsageError(f"kiosk export: cannot write {args.out} ({exc.strerror})") from None
         print(f"kiosk: exported {count} response(s) to {args.out}", file=sys.stderr)

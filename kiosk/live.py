@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from kiosk.models import Response
+from kiosk.models import Response, doc_problem
 from kiosk.storage import parse_journal
 from kiosk.store import TABLE, ResponseStore
 
@@ -56,10 +56,9 @@ class JournalTail:
         for entry in entries:
             if entry["op"] != "put" or entry["table"] != TABLE:
                 continue
-            try:
-                response = Response.from_doc(entry["doc"])
-            except (KeyError, ValueError, TypeError):
-                continue  # not a response we can count; export still shows the raw row
+            if doc_problem(entry["doc"]) is not None:
+                continue  # not a response we can count (the store reports damage)
+            response = Response.from_doc(entry["doc"])
             has_extra = response.reason is not None or response.nps is not None
             if response.id not in self._ids:
                 self._ids.add(response.id)

@@ -19,15 +19,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from itertools import repeat
-from operator import itemgetter
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
@@ -72,16 +70,21 @@ class Damage:
         return f"{self.path}: {self.lines} damaged line(s) skipped{where}"
 
 
-def parse_journal(blob: bytes) -> tuple[list[dict[str, Any]], list[bytes], int]:
+DocCheck = Callable[[str, dict[str, Any]], bool]  # (table, doc) -> usable?
+
+
+def parse_journal(blob: bytes, valid_doc: DocCheck | None = None
+                  ) -> tuple[list[dict[str, Any]], list[bytes], int]:
     """Split journal bytes into (good entries, bad lines, length of the complete part).
 
-    A last fragment without a newline is incomplete (being written, or torn by
-    a crash) and is returned as a bad line only in the bad list; ``good_length``
-    ends at the last newline."""
+    A line is bad when it is not JSON, not an entry, or (with ``valid_doc``) puts
+    a document that check refuses.  A last fragment without a newline is
+    incomplete (being written, or torn by a crash): it is the last item of the
+    bad list, and ``good_length`` ends at the last newline."""
     entries: list[dict[str, Any]] = []
     bad: list[bytes] = []
     end = blob.rfind(b"\n") + 1
-    fast = _parse_all(blob, end)
+    fast = _parse_all(blob, end, valid_doc)
     if fast is not None:
         if end < len(blob):
             bad.append(blob[end:])
@@ -90,11 +93,11 @@ def parse_journal(blob: bytes) -> tuple[list[dict[str, Any]], list[bytes], int]:
         if not line.strip():
             continue
         try:
-            entry = json.loads(line)
+            entry = orjson.loads(line)
         except ValueError:
             bad.append(line)
             continue
-        if _valid_entry(entry):
+        if _valid_entry(entry, valid_doc):
             entries.append(entry)
         else:
             bad.append(line)
@@ -103,35 +106,41 @@ def parse_journal(blob: bytes) -> tuple[list[dict[str, Any]], list[bytes], int]:
     return entries, bad, end
 
 
-def _parse_all(blob: bytes, end: int) -> list[dict[str, Any]] | None:
-    """The common case in one ``json.loads`` call (several times faster than a
-    call per line): every complete line is a valid entry.  None when any line
-    is not, so the caller falls back to line by line and finds the bad ones."""
+def _parse_all(blob: bytes, end: int, valid_doc: DocCheck | None) -> list[dict[str, Any]] | None:
+    """The common case in one parse of the whole file (several times faster
+    than a call per line): every complete line is a valid entry.  None when
+    any line is not, so the caller goes line by line and finds the bad ones."""
     if not end:
         return []
     body = blob[:end].rstrip(b"\n")
     if b"\n\n" in body or b"\r" in body or blob[:1].isspace():
         return None  # blank lines or CRLF: let the careful path judge
     try:
-        entries = json.loads(b"[" + body.replace(b"\n", b",") + b"]")
+        entries = orjson.loads(b"[" + body.replace(b"\n", b",") + b"]")
     except ValueError:
         return None
     if len(entries) != body.count(b"\n") + 1:
         return None  # a line held more than one value, e.g. "1,2"
+    if valid_doc is None and all(
+            type(e) is dict and e.get("op") == "put" and type(e.get("id")) is str
+            and type(e.get("doc")) is dict and type(e.get("table")) is str for e in entries):
+        return entries  # taps and bulk loads: puts only (checked inline, it is 1M entries)
     for entry in entries:
-        if not _valid_entry(entry):
+        if not _valid_entry(entry, valid_doc):
             return None
     return entries
 
 
-def _valid_entry(entry: Any) -> bool:
-    if not isinstance(entry, dict) or not isinstance(entry.get("table"), str):
+def _valid_entry(entry: Any, valid_doc: DocCheck | None = None) -> bool:
+    if type(entry) is not dict or type(entry.get("table")) is not str:
         return False
     op = entry.get("op")
     if op == "put":
-        return isinstance(entry.get("id"), str) and isinstance(entry.get("doc"), dict)
+        doc = entry.get("doc")
+        return (type(entry.get("id")) is str and type(doc) is dict
+                and (valid_doc is None or valid_doc(entry["table"], doc)))
     if op == "del":
-        return isinstance(entry.get("id"), str)
+        return type(entry.get("id")) is str
     return op == "drop"
 
 
@@ -149,217 +158,26 @@ def replay(entries: list[dict[str, Any]]) -> dict[str, dict[str, dict]]:
     return tables
 
 
-def iter_documents(path: Path, table: str, damage: list[Damage] | None = None
-                   ) -> Iterator[dict[str, Any]]:
-    """Stream the current documents of one table without building a TinyDB
-    (export and stats read years of files this way).  Damaged lines are skipped
-    and reported in ``damage``; a last line still being written is not damage."""
-    yield from _documents(path, path.read_bytes(), table, damage)
+# A writer appends a whole line in one write(); a last line still without its
+# newline this long after the file last changed was torn by a crash.
+SETTLED_SECONDS = 10.0
 
 
-# -- column reads: the append-only fast path ---------------------------------
-
-# Bytes that never occur in a journal we wrote ourselves (json.dumps escapes
-# them), so their presence sends a file down the careful path.
-_CONTROL = bytes(range(0, 10)) + bytes(range(11, 32))
-_CUT = '","'  # between a string value and the next key: where lines are cut
-_STRING = '([^"\n]*)'
-_LITERAL = "(-?(?:0|[1-9][0-9]*)|true|false|null)"
-_DISTINCT = 64  # a column with at most this many distinct parts is decoded per part
-
-
-@dataclass
-class Group:
-    """Consecutive keys of every document, as cut out of the journal lines.
-
-    ``values`` holds, per document, the group's value (one key whose parts vary
-    a lot: the string itself) or a code: a part of the line, decoded by
-    ``table[code]`` into one value per key.  A value is the text of a JSON
-    string (exactly what ``json.loads`` gives) or, for the keys marked in
-    ``literal``, the JSON literal as written (``3``, ``true``, ``null``)."""
-
-    keys: tuple[str, ...]
-    literal: tuple[bool, ...]
-    values: list[str]
-    table: dict[str, tuple[str, ...]] | None
-
-
-@dataclass
-class Columns:
-    """The documents of one table of a journal by column groups, in key order."""
-
-    groups: list[Group]
-    rows: int
-
-    @property
-    def keys(self) -> tuple[str, ...]:
-        return tuple(key for group in self.groups for key in group.keys)
-
-    def docs(self) -> list[dict[str, Any]]:
-        """The documents as ``iter_documents`` gives them (tests, small files)."""
-        columns = []
-        for group in self.groups:
-            for i, (key, literal) in enumerate(zip(group.keys, group.literal)):
-                if group.table is None:
-                    values = group.values
-                else:
-                    values = [group.table[code][i] for code in group.values]
-                columns.append((key, [json.loads(v) for v in values] if literal else values))
-        return [{key: values[row] for key, values in columns} for row in range(self.rows)]
-
-
-def read_table(path: Path, table: str, damage: list[Damage] | None = None
-               ) -> "Columns | list[dict[str, Any]]":
-    """The current documents of ``table`` in one journal file: as ``Columns``
-    when the file is the plain append-only case (see ``journal_columns``),
-    else as the list ``iter_documents`` yields."""
+def read_documents(path: Path, table: str, damage: list[Damage] | None = None,
+                   valid_doc: DocCheck | None = None) -> list[dict[str, Any]]:
+    """The current documents of one table of a journal file, without building a
+    TinyDB (export and stats read years of files this way).  Bad lines are
+    skipped and reported in ``damage``; a last line that may still be being
+    written is not."""
     blob = path.read_bytes()
-    columns = journal_columns(blob, table)
-    if columns is not None:
-        return columns
-    return list(_documents(path, blob, table, damage))
-
-
-def journal_columns(blob: bytes, table: str) -> Columns | None:
-    """The documents of ``table`` by column, without a JSON parse or a dict per
-    line, or None when the journal is not the plain case this handles: every
-    complete line is our encoder's canonical line (compact, ``ensure_ascii=False``)
-    of a ``put`` into ``table`` with a distinct id, all documents with the
-    same keys in the same order, strings free of escapes and control
-    characters, other values ints, booleans or null.  That is what taps and
-    bulk loads write; a file with updates (annotations), deletes or anything
-    unusual gets None and goes through ``parse_journal`` (same documents, slower).
-
-    Why this is exact: with no backslash in the file every ``"`` delimits a
-    string, so ``'","'`` only occurs between a string value and the next key.
-    The lines are cut there; every part must match the first line's part in
-    the same position (constants equal, values well formed), and the file must
-    hold exactly as many quotes as those constants: then no value holds a quote
-    and every line is the canonical encoding of a put with those values."""
-    end = blob.rfind(b"\n") + 1
-    if not end:
-        return None
-    body = blob[:end]  # a last line without its newline is not complete yet
-    if b"\\" in body or len(body.translate(None, _CONTROL)) != end:
-        return None
-    try:
-        text = body.decode("utf-8")
-        line = text[:text.index("\n") + 1]
-        entry = json.loads(line)
-    except ValueError:
-        return None
-    segments = _segments(entry, table, line)
-    if segments is None:
-        return None
-    rows = text.count("\n")
-    if text.count('"') != rows * line.count('"'):
-        return None
-    head = segments[0][0]
-    parts = (text + head).split(_CUT)
-    width = len(segments) - 1
-    if len(parts) != rows * width + 1 or parts[0] != head:
-        return None
-    groups: list[Group] = []
-    for position in range(1, width + 1):
-        items = segments[position]
-        if position == width:
-            items = [*items[:-1], items[-1] + head]  # the part between two lines
-        column = parts[position::width]
-        keys = tuple(item[1] for item in items if isinstance(item, tuple))
-        literal = tuple(item[0] == "l" for item in items if isinstance(item, tuple))
-        simple = len(items) == 2 and items[1] == ("s", items[1][1])
-        if keys == ("\0id",):  # the entry ids: all distinct (no update), else replay
-            if not simple or len(set(column)) != rows:
-                return None
-            if not all(map(str.startswith, column, repeat(items[0]))):
-                return None
-            continue
-        if simple and len(set(column[:_DISTINCT])) > 8:
-            # A constant and one string that varies (ids, timestamps): most of
-            # a line's bytes.  The quote and newline counts above vouch for it.
-            prefix = items[0]
-            if not all(map(str.startswith, column, repeat(prefix))):
-                return None
-            values = list(map(itemgetter(slice(len(prefix), None)), column))
-            groups.append(Group(keys, literal, values, None))
-            continue
-        distinct = set(column)
-        pattern = re.compile("".join(
-            (_STRING if item[0] == "s" else _LITERAL) if isinstance(item, tuple)
-            else re.escape(item) for item in items))
-        decoded = {}
-        for part in distinct:
-            match = pattern.fullmatch(part)
-            if match is None:
-                return None
-            decoded[part] = match.groups()
-        if keys:
-            groups.append(Group(keys, literal, column, decoded))
-    return Columns(groups, rows)
-
-
-
-
-
-def _segments(entry: Any, table: str, line: str) -> list[list[Any]] | None:
-    """The canonical line of ``entry`` cut at ``'","'``: per part, a list of
-    constants and value slots (("s", key) for a string, ("l", key) for a
-    literal; the entry id is the key "\\0id").  None when ``line`` is not that
-    canonical line of a put into ``table`` with a flat document."""
-    if not (isinstance(entry, dict) and list(entry) == ["op", "table", "id", "doc"]
-            and entry["op"] == "put" and entry["table"] == table
-            and isinstance(entry["id"], str) and isinstance(entry["doc"], dict)
-            and entry["doc"] and _encode(entry).decode("utf-8") == line):
-        return None
-    if not _plain(table):
-        return None
-    items: list[Any] = ['{"op":"put","table":"' + table + '","id":"', ("s", "\0id"), '","doc":{']
-    for index, (key, value) in enumerate(entry["doc"].items()):
-        if not _plain(key) or key == "\0id":
-            return None
-        items.append(("," if index else "") + '"' + key + '":')
-        if isinstance(value, str):
-            items += ['"', ("s", key), '"']
-        elif value is None or isinstance(value, (bool, int)):
-            items.append(("l", key))
-        else:
-            return None  # floats, lists, objects: the careful path
-    items.append("}}\n")
-    merged: list[Any] = []
-    for item in items:
-        if isinstance(item, str) and merged and isinstance(merged[-1], str):
-            merged[-1] += item
-        else:
-            merged.append(item)
-    segments: list[list[Any]] = [[]]
-    for item in merged:
-        if isinstance(item, tuple):
-            segments[-1].append(item)
-            continue
-        pieces = item.split(_CUT)
-        for i, piece in enumerate(pieces):
-            if i:
-                segments.append([])
-            if piece:
-                segments[-1].append(piece)
-    if len(segments[0]) != 1 or not isinstance(segments[0][0], str):
-        return None
-    for segment in segments[1:]:
-        if not segment or not isinstance(segment[0], str):
-            return None  # a part must start with a constant (a key)
-    return segments
-
-
-def _plain(text: str) -> bool:
-    """Whether ``text`` appears between quotes as itself in our encoding."""
-    return json.dumps(text, ensure_ascii=False) == f'"{text}"'
-
-
-def _documents(path: Path, blob: bytes, table: str, damage: list[Damage] | None
-               ) -> Iterator[dict[str, Any]]:
-    entries, bad, end = parse_journal(blob)
+    entries, bad, end = parse_journal(blob, valid_doc)
     if end < len(blob):
-        bad = bad[:-1]
+        try:
+            settled = path.stat().st_mtime < datetime.now().timestamp() - SETTLED_SECONDS
+        except OSError:
+            settled = False
+        if not settled:
+            bad = bad[:-1]
     if bad and damage is not None:
         damage.append(Damage(path, len(bad), None))
     docs: dict[str, dict[str, Any]] = {}
@@ -367,22 +185,23 @@ def _documents(path: Path, blob: bytes, table: str, damage: list[Damage] | None
         if entry["table"] != table and entry["op"] != "drop":
             continue
         if entry["op"] == "put":
-            docs[entry["id"]] = entry["doc"]
+            docs[entry["id"]] = entry["doc"]  # the last put of an id wins (annotations)
         elif entry["op"] == "del":
             docs.pop(entry["id"], None)
         elif entry["table"] == table:
             docs.clear()
-    return iter(docs.values())
+    return list(docs.values())
 
 
 class JournalStorage(Storage):
     """TinyDB storage over an append-only JSON-lines journal (see module doc).
 
     ``read_only`` opens without repairing anything.  ``sync=False`` skips the
-    fsync, for bulk loads that sync once at the end (``flush``)."""
+    fsync, for bulk loads that sync once at the end (``flush``).  ``valid_doc``
+    refuses documents of the wrong shape: they are moved aside like bad lines."""
 
     def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False,
-                 sync: bool = True) -> None:
+                 sync: bool = True, valid_doc: DocCheck | None = None) -> None:
         super().__init__()
         self.path = Path(path)
         self.read_only = read_only
@@ -390,7 +209,7 @@ class JournalStorage(Storage):
         self.damage: Damage | None = None
         self._fd: int | None = None
         blob = self.path.read_bytes() if self.path.exists() else b""
-        entries, bad, good_length = parse_journal(blob)
+        entries, bad, good_length = parse_journal(blob, valid_doc)
         self._tables = replay(entries)
         if bad:
             self.damage = Damage(self.path, len(bad), None)

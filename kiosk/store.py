@@ -32,9 +32,8 @@ from typing import Any
 
 from tinydb import Query
 
-from kiosk.models import Response
-from kiosk.storage import (Columns, Damage, JournalDB, JournalStorage, _documents, _write_atomic,
-                           iter_documents, read_table)
+from kiosk.models import Response, doc_problem
+from kiosk.storage import Damage, JournalDB, JournalStorage, _write_atomic, read_documents
 from scoring import Breakdown, Tally
 
 TABLE = "responses"
@@ -46,34 +45,9 @@ DayHours = dict[date, dict[int, Tally]]
 Listener = Callable[[Response], None]
 
 
-class DocStream:
-    """The documents of some day files, as an iterator of dicts (file by file)."""
-
-    def __init__(self, store: "ResponseStore", paths: list[Path]) -> None:
-        self._store = store
-        self._paths = paths
-        self._docs: Iterator[dict[str, Any]] | None = None
-
-    def __iter__(self) -> "DocStream":
-        return self
-
-    def __next__(self) -> dict[str, Any]:
-        if self._docs is None:
-            self._docs = (doc for path in self._paths
-                          for doc in iter_documents(path, TABLE, self._store.damage))
-        return next(self._docs)
-
-    def tables(self) -> Iterator["Columns | list[dict[str, Any]]"]:
-        """The same documents per day file: ``Columns`` for a plain append-only
-        file, a list of dicts otherwise (``storage.read_table``)."""
-        if self._docs is not None:
-            raise RuntimeError("DocStream: already read as dicts")
-        self._docs = iter(())
-        for path in self._paths:
-            try:
-                yield read_table(path, TABLE, self._store.damage)
-            except FileNotFoundError:
-                continue  # gone meanwhile
+def valid_doc(table: str, doc: dict[str, Any]) -> bool:
+    """The writer's check when it opens a day file: wrong-shape records are moved aside."""
+    return table != TABLE or doc_problem(doc) is None
 
 
 class StoreLocked(Exception):
@@ -200,7 +174,8 @@ class ResponseStore:
     def _db_for(self, day: date) -> JournalDB:
         if self._db_day != day or self._db is None:
             self._close_db()
-            db = JournalDB(self.day_path(day), storage=JournalStorage, sync=self.sync)
+            db = JournalDB(self.day_path(day), storage=JournalStorage, sync=self.sync,
+                           valid_doc=valid_doc)
             if db.storage.damage:
                 self.damage.append(db.storage.damage)
             self._db, self._db_day = db, day
@@ -232,7 +207,7 @@ class ResponseStore:
             batch = list(group)
             path = self.day_path(day)
             existed = path.exists() and path.stat().st_size > 0
-            storage = JournalStorage(path, sync=False)
+            storage = JournalStorage(path, sync=False, valid_doc=valid_doc)
             if storage.damage:
                 self.damage.append(storage.damage)
             try:
@@ -338,21 +313,41 @@ class ResponseStore:
         return [d for d in self.days()
                 if (since is None or d >= since) and (until is None or d <= until)]
 
-    def iter_docs(self, since: date | None = None, until: date | None = None) -> "DocStream":
-        """Stored documents of the local days in [since, until], day by day (streams).
+    def day_files(self, since: date | None = None, until: date | None = None) -> list[Path]:
+        """The day files of the local days in [since, until], in order."""
+        return [path for _day, path, _stat in self._day_stats(since, until)]
 
-        An iterator of dicts; ``export.write_csv`` reads it by day file through
-        ``DocStream.tables()`` instead (column layout, no dict per row)."""
-        return DocStream(self, [path for _day, path, _stat in self._day_stats(since, until)])
+    def iter_day_batches(self, since: date | None = None, until: date | None = None
+                         ) -> Iterator[tuple[Path, list[dict[str, Any]]]]:
+        """(day file, its stored documents) for the local days in [since, until], in
+        order, one file in memory at a time.  Documents are not checked: readers
+        check them (``doc_problem``) and report what they skip (``note_damage``)."""
+        for _day, path, _stat in self._day_stats(since, until):
+            try:
+                yield path, read_documents(path, TABLE, self.damage)
+            except FileNotFoundError:
+                continue  # gone meanwhile
 
-    def iter_day_docs(self, day: date) -> Iterator[dict[str, Any]]:
+    def iter_docs(self, since: date | None = None, until: date | None = None
+                  ) -> Iterator[dict[str, Any]]:
+        """Usable response documents of the local days in [since, until] (streams)."""
+        for path, docs in self.iter_day_batches(since, until):
+            good = [doc for doc in docs if doc_problem(doc) is None]
+            self.note_damage(path, len(docs) - len(good))
+            yield from good
+
+    def note_damage(self, path: Path, count: int) -> None:
+        """Records of the wrong shape a reader skipped in ``path``."""
+        if count:
+            self.damage.append(Damage(path, count, None))
+
+    def iter_day_docs(self, day: date) -> list[dict[str, Any]]:
         """The stored documents of one local day: one file opened, no directory scan."""
         path = self.day_path(day)
         try:
-            blob = path.read_bytes()
+            return read_documents(path, TABLE, self.damage)
         except FileNotFoundError:
-            return iter(())
-        return _documents(path, blob, TABLE, self.damage)
+            return []
 
     def iter_responses(self, since: date | None = None, until: date | None = None
                        ) -> Iterator[Response]:
@@ -401,7 +396,10 @@ class ResponseStore:
             if entry is not None and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
                 hours = _hours_from_rows(entry[2])
             if hours is None:
-                hours, breakdown = _tally_hours(iter_documents(path, TABLE, self.damage))
+                docs = read_documents(path, TABLE, self.damage)
+                good = [doc for doc in docs if doc_problem(doc) is None]
+                self.note_damage(path, len(docs) - len(good))
+                hours, breakdown = _tally_hours(good)
                 entry = cache[key] = [stat.st_size, stat.st_mtime_ns, _rows(hours),
                                       _extras(breakdown)]
                 changed = True

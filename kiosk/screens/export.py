@@ -89,8 +89,9 @@ class ExportScreen(ModalScreen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _write(self, target: Path, since: date | None, until: date | None) -> None:
         try:
-            count = export_to_file(self.store.iter_docs(since, until), target,
-                                   bom=self.config.admin.export_bom)
+            count = export_to_file(self.store.day_files(since, until), target,
+                                   bom=self.config.admin.export_bom,
+                                   on_bad=self.store.note_damage)
             message, error = f"✔ {count} response(s) written to {target}", False
         except OSError as exc:
             message, error = f"✖ cannot write {target}: {exc.strerror or exc}", True

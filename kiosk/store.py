@@ -336,6 +336,13 @@ class ResponseStore:
             self.note_damage(path, len(docs) - len(good))
             yield from good
 
+    def damaged_parts(self) -> list[Path]:
+        """Damaged parts moved aside (``<day>.jsonl.damaged-<stamp>``), for staff to look at."""
+        try:
+            return sorted(p for p in self.responses_dir.iterdir() if ".damaged-" in p.name)
+        except FileNotFoundError:
+            return []
+
     def note_damage(self, path: Path, count: int) -> None:
         """Records of the wrong shape a reader skipped in ``path``."""
         if count:

@@ -121,3 +121,31 @@ def test_damaged_lockout_file_keeps_the_lock(tmp_path):
     vault.set_pin("1234")
     vault.lockout_path.write_text("{broken")
     assert vault.try_pin("1234").ok is False  # treated as locked, never as unlocked
+
+
+async def test_the_admin_view_warns_about_damage(config):
+    from kiosk.app import KioskApp
+    from kiosk.screens.admin import AdminScreen
+    from kiosk.screens.survey import SurveyScreen
+    from tests.conftest import wait_until
+
+    now = datetime.now().astimezone()
+    path, _ = good_day(config.data_dir, when=now - timedelta(minutes=5))
+    garbage_middle(path)
+    PinVault(config.data_dir).set_pin("8642")
+    store = ResponseStore(config.data_dir).open_writer()
+    store.record(make(5, now))  # opening today's file repairs it
+    store.wait_idle()
+    app = KioskApp(config, store)
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await wait_until(lambda: isinstance(app.screen, SurveyScreen))
+            await pilot.press("f12", *"8642", "enter")
+            await wait_until(lambda: isinstance(app.screen, AdminScreen))
+            admin = app.screen
+            await wait_until(lambda: admin.dashboard is not None)
+            status = str(admin.query_one("#store-status").render())
+            assert "moved aside" in status and "damaged" in status
+            assert admin.dashboard.figures.summary.responses == 4  # 3 kept + the new tap
+    finally:
+        store.close()

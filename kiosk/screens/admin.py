@@ -119,7 +119,10 @@ class AdminScreen(Screen[str]):
             dashboard.add(response)
         for response in self.tail.annotated:
             dashboard.annotate(response)
+        self._damaged_parts = self.store.damaged_parts()
         self.app.call_from_thread(self._loaded, dashboard)
+
+    _damaged_parts: list = []
 
     def _loaded(self, dashboard: Dashboard) -> None:
         self.dashboard = dashboard
@@ -256,6 +259,10 @@ class AdminScreen(Screen[str]):
             problems.append(f"✖ {self.store.last_error} — {self.store.pending} tap(s) kept in "
                             "memory, retrying")
         problems += [f"⚠ {damage.describe()}" for damage in self.store.damage]
+        if self._damaged_parts:
+            problems.append(f"⚠ {len(self._damaged_parts)} damaged part(s) of the data were moved "
+                            f"aside in {self.store.responses_dir} (*.damaged-*): every good "
+                            "record was kept; keep these files for support")
         status = self.query_one("#store-status", Static)
         status.update("\n".join(problems))
         status.set_class(bool(problems), "-error")

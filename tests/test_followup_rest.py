@@ -57,7 +57,7 @@ async def test_low_score_asks_why_and_stores_the_reason_on_the_same_record(confi
 
 
 async def test_followup_times_out_to_skip(config, store):
-    app = KioskApp(with_followup(config, seconds=0.3), store)
+    app = KioskApp(with_followup(config, seconds=1.0), store)
     async with app.run_test(size=(100, 30)) as pilot:
         await survey_ready(app)
         await pilot.press("1")

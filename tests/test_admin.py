@@ -146,7 +146,7 @@ async def test_five_taps_on_the_question_open_the_pin_screen(config, store, vaul
 
 
 async def test_pin_screen_returns_to_the_survey_when_idle(config, store, vault):
-    quick = replace(config, timing=replace(config.timing, idle_reset_seconds=0.3))
+    quick = replace(config, timing=replace(config.timing, idle_reset_seconds=1.0))
     app = KioskApp(quick, store)
     async with app.run_test(size=(100, 30)) as pilot:
         await open_pin(app, pilot)
@@ -261,7 +261,7 @@ async def test_quit_from_the_admin_view_ends_the_app(config, store, vault):
 
 
 async def test_admin_locks_itself_after_idle(config, store, vault):
-    quick = replace(config, admin=replace(config.admin, idle_lock_seconds=0.3))
+    quick = replace(config, admin=replace(config.admin, idle_lock_seconds=1.0))
     app = KioskApp(quick, store)
     async with app.run_test(size=(120, 36)) as pilot:
         await open_pin(app, pilot)

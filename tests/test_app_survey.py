@@ -186,7 +186,7 @@ async def test_ui_does_not_wait_for_a_slow_disk(config, store, monkeypatch):
 
 
 async def test_a_half_made_choice_is_cleared_after_idle_every_time(config, store):
-    quick = replace(config, timing=replace(config.timing, idle_reset_seconds=0.3))
+    quick = replace(config, timing=replace(config.timing, idle_reset_seconds=1.0))
     app = KioskApp(quick, store)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(lambda: isinstance(app.screen, SurveyScreen))

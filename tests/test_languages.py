@@ -118,7 +118,7 @@ async def test_language_bar_switches_and_the_next_customer_starts_in_default(con
 
 
 async def test_idle_resets_the_language(config, store):
-    quick = replace(config, timing=replace(config.timing, idle_reset_seconds=0.3))
+    quick = replace(config, timing=replace(config.timing, idle_reset_seconds=1.0))
     app = KioskApp(quick, store)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(lambda: isinstance(app.screen, SurveyScreen))

@@ -216,3 +216,15 @@ def test_scoring_imports_only_stdlib() -> None:
             for name in names:
                 top = name.split(".")[0]
                 assert top in sys.stdlib_module_names, f"{path.name} imports {name}"
+
+
+def test_from_counts_equals_adding_one_by_one():
+    built = Tally.from_counts([2, 0, 1, 0, 3], [1, 0, 0, 0, 0])
+    expected = Tally.of([1, 1, 3, 5, 5, 5])
+    expected.add(1, flagged=True)
+    assert built == expected and built.total == expected.total
+    assert Tally.from_counts(list(range(11)), scale_min=0).scale == (0, 10)
+    with pytest.raises(ValueError):
+        Tally.from_counts([1, -1, 0, 0, 0])
+    with pytest.raises(ValueError):
+        Tally.from_counts([])

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.cli import main
-from kiosk.config import DEFAULT_LABELS, ConfigError, load_config
+from kiosk.config import DEFAULT_LABELS, SCHEMA, ConfigError, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -98,3 +98,44 @@ def test_bad_config_from_a_real_process_has_no_traceback(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert "[survey] labels" in result.stderr and "Traceback" not in result.stderr
+
+
+def _wrong_value(types):
+    """A value of the wrong type for a key that takes ``types``."""
+    return "[1, 2]" if str in types else '"text"'
+
+
+@pytest.mark.parametrize("table,key", [(t, k) for t, keys in SCHEMA.items() for k in keys])
+def test_every_key_refuses_a_wrong_type_in_one_line(tmp_path, capsys, table, key):
+    types, _check = SCHEMA[table][key]
+    path = write(tmp_path, f"[{table}]\n{key} = {_wrong_value(types)}\n")
+    assert main(["stats", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert f"[{table}] {key}: must be" in err and str(path) in err
+
+
+@pytest.mark.parametrize("table,key,value,message", [
+    ("admin", "target_csat", "101", "between 0 and 100"),
+    ("admin", "min_responses", "0", "1 or more"),
+    ("admin", "idle_lock_seconds", "-5", "0 or more seconds"),
+    ("misuse", "max_taps", "0", "1 or more"),
+    ("misuse", "window_seconds", "-1", "0 or more seconds"),
+    ("followup", "threshold", "6", "between 1 and 5"),
+    ("followup", "reasons", "['a','b','c','d','e','f','g']", "1 to 6 reasons"),
+    ("followup", "seconds", "100000", "at most 86400"),
+    ("nps", "seconds", "-2", "0 or more seconds"),
+    ("rest", "attract_seconds", "-1", "0 or more seconds"),
+    ("rest", "open", "'25:00'", "a time like"),
+    ("kiosk", "id", "'  '", "must not be empty"),
+])
+def test_out_of_range_values(tmp_path, table, key, value, message):
+    path = write(tmp_path, f"[{table}]\n{key} = {value}\n")
+    with pytest.raises(ConfigError, match=message) as caught:
+        load_config(path)
+    assert f"[{table}] {key}" in str(caught.value)
+
+
+def test_opening_hours_need_both_ends(tmp_path):
+    with pytest.raises(ConfigError, match=r"\[rest\] open and close"):
+        load_config(write(tmp_path, "[rest]\nopen = '08:00'\n"))

@@ -154,3 +154,33 @@ async def test_closed_hours_record_nothing(config, store):
         await pilot.click("#closed-message")
         assert isinstance(app.screen, ClosedScreen)
     assert app.recorded == [] and stored(store) == []
+
+
+async def test_admin_shows_reasons_languages_and_nps(config, store):
+    from kiosk.pin import PinVault
+    from kiosk.screens.admin import AdminScreen
+    from tests.test_store import make
+
+    PinVault(config.data_dir).set_pin("1111")
+    enabled = replace(config, nps=replace(config.nps, enabled=True))
+    now = datetime.now().astimezone()
+    for score, language, reason, answer in [(5, "en", None, 10), (1, "fr", "price", 2),
+                                            (2, "en", "price", 5), (4, "zh", None, 9)]:
+        response = replace(make(score, now), language=language)
+        store.record(response)
+        store.annotate(response, {k: v for k, v in (("reason", reason), ("nps", answer)) if v})
+    store.wait_idle()
+    app = KioskApp(enabled, store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await survey_ready(app)
+        await pilot.press("f12", *"1111", "enter")
+        await wait_until(lambda: isinstance(app.screen, AdminScreen))
+        admin = app.screen
+        await wait_until(lambda: admin.dashboard is not None)
+        reasons = str(admin.query_one("#reasons-breakdown").render())
+        assert "Price: 2 (100 %)" in reasons
+        languages = str(admin.query_one("#languages-breakdown").render())
+        assert "English 50% n=2" in languages and "Français 0% n=1" in languages
+        # promoters 10 and 9, detractors 2 and 5: (2 - 2) / 4 -> NPS 0
+        assert "NPS +0" in str(admin.query_one("#nps-figure").render())
+        assert admin.dashboard.figures.breakdown.nps.n == 4

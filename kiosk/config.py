@@ -267,7 +267,8 @@ TEXT_SCHEMA: dict[str, tuple[tuple[type, ...], Any]] = {
     "thank_you": ((str,), _non_empty), "followup_question": ((str,), _non_empty),
     "skip": ((str,), _non_empty), "comment_prompt": ((str,), _non_empty),
     "nps_question": ((str,), _non_empty), "nps_low": ((str,), _optional_text),
-    "nps_high": ((str,), _optional_text), "closed": ((str,), _non_empty),
+    "nps_high": ((str,), _optional_text), "nps_hint": ((str,), _optional_text),
+    "closed": ((str,), _non_empty),
     "attract": ((str,), _non_empty), "reasons": ((dict,), _optional_text),
 }
 

@@ -15,7 +15,8 @@ from typing import Any
 FALLBACK = "en"
 _LOCALES = resources.files("kiosk") / "locales"
 TEXT_KEYS = ("name", "question", "labels", "hint", "thank_you", "followup_question", "skip",
-             "comment_prompt", "nps_question", "nps_low", "nps_high", "closed", "attract")
+             "comment_prompt", "nps_question", "nps_low", "nps_high", "nps_hint", "closed",
+             "attract")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Texts:
     nps_question: str
     nps_low: str
     nps_high: str
+    nps_hint: str
     closed: str
     attract: str
     reasons: dict[str, str] = field(default_factory=dict)

@@ -46,6 +46,7 @@ class NpsScreen(Screen[int | None]):
             with Horizontal(id="nps-ends"):
                 yield Static(self.texts.nps_low, id="nps-low", markup=False)
                 yield Static(self.texts.nps_high, id="nps-high", markup=False)
+            yield Static(self.texts.nps_hint, id="nps-hint", markup=False)
             skip = Button(self.texts.skip, id="nps-skip")
             skip.can_focus = False
             yield skip

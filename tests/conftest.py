@@ -13,13 +13,25 @@ from kiosk.store import ResponseStore
 
 
 async def wait_until(condition: Callable[[], bool], timeout: float = 5.0, what="") -> None:
-    """Poll ``condition`` on the event loop until it holds (never a fixed sleep)."""
+    """Check ``condition`` after every turn of the event loop until it holds.
+
+    No sleep: each turn lets the app run its pending callbacks (messages,
+    timers, call_from_thread from the writer) before the next check; the
+    deadline only bounds a test that would otherwise hang."""
+    loop = asyncio.get_running_loop()
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
             detail = what() if callable(what) else what
             raise AssertionError(f"timed out after {timeout}s waiting for {detail or condition}")
-        await asyncio.sleep(0.01)
+        await _next_turn(loop)
+
+
+async def _next_turn(loop: asyncio.AbstractEventLoop) -> None:
+    """Give the event loop one full turn (every ready callback runs once)."""
+    turn = loop.create_future()
+    loop.call_soon(turn.set_result, None)
+    await turn
 
 
 @pytest.fixture

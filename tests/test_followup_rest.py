@@ -125,6 +125,7 @@ async def test_attract_screen_after_idle_wakes_without_recording(config, store):
         await pilot.press("4")  # wakes the survey; not an answer
         await wait_until(lambda: isinstance(app.screen, SurveyScreen))
         await wait_until(lambda: isinstance(app.screen, AttractScreen), timeout=5)
+        await pilot.pause()  # let the new screen finish composing
         await pilot.click("#attract-question")
         await wait_until(lambda: isinstance(app.screen, SurveyScreen))
         await pilot.press("5")

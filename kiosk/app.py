@@ -52,16 +52,10 @@ class KioskApp(App):
         self.recorded: list[Response] = []  # handed to the store this run
         self.tap_rule = TapRule(config.misuse.max_taps, config.misuse.window_seconds)
         self.hours = OpeningHours(config.rest.open, config.rest.close)
-        self._texts: dict[str, Texts] = {}
-
-    def texts(self, language: str) -> Texts:
-        if language not in self._texts:
-            self._texts[language] = self.config.texts(language)
-        return self._texts[language]
 
     def on_mount(self) -> None:
         self.push_screen(SurveyScreen(
-            self.texts,
+            self.config.texts,
             self.config.kiosk.languages,
             self.config.kiosk.language,
             self.config.timing.idle_reset_seconds,
@@ -80,13 +74,13 @@ class KioskApp(App):
         if not self.is_open() and isinstance(self.screen, (SurveyScreen, AttractScreen)):
             if isinstance(self.screen, AttractScreen):
                 self.pop_screen()
-            texts = self.texts(self.config.kiosk.language)
+            texts = self.config.texts()
             self.push_screen(ClosedScreen(texts.closed, self.is_open, self.config.admin.key))
 
     def action_rest(self) -> None:
         """The survey was idle: show the calm attract screen until someone comes."""
         if isinstance(self.screen, SurveyScreen):
-            texts = self.texts(self.config.kiosk.language)
+            texts = self.config.texts()
             self.push_screen(AttractScreen(texts.question, self.config.rest.message or texts.attract))
 
     def _install_signal_handlers(self) -> None:
@@ -126,7 +120,7 @@ class KioskApp(App):
         if not self.is_open():
             self.check_hours()  # closed: nothing is recorded
             return
-        texts = self.texts(message.language)
+        texts = self.config.texts(message.language)
         response = Response(
             id=new_response_id(),
             timestamp=self.clock(),

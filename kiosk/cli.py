@@ -15,7 +15,6 @@ from kiosk.config import Config, ConfigError, ensure_data_dir, load_config
 from kiosk.store import ResponseStore, StoreLocked
 
 USAGE_ERROR = 2
-SUBCOMMANDS = ("run", "export", "stats")
 
 
 class UsageError(Exception):

@@ -15,14 +15,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from kiosk.i18n import Texts
 
-DEFAULT_LABELS = (
-    "Very dissatisfied",
-    "Dissatisfied",
-    "Neutral",
-    "Satisfied",
-    "Very satisfied",
-)
-
 
 class ConfigError(Exception):
     """A configuration mistake, as one line for the person who made it."""
@@ -106,9 +98,18 @@ class Config:
     nps: NpsConfig = field(default_factory=NpsConfig)
     rest: RestConfig = field(default_factory=RestConfig)
     text_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Texts per language, built once (the config never changes after loading).
+    _texts: dict[str, "Texts"] = field(default_factory=dict, init=False, compare=False,
+                                       repr=False)
 
     def texts(self, language: str | None = None) -> "Texts":
         """Customer texts in ``language`` (default: the kiosk's), overrides applied."""
+        language = language or self.kiosk.language
+        if language not in self._texts:
+            self._texts[language] = self._build_texts(language)
+        return self._texts[language]
+
+    def _build_texts(self, language: str) -> "Texts":
         from kiosk.i18n import load_texts
 
         default = self.kiosk.language
@@ -122,7 +123,7 @@ class Config:
             overrides[default] = {**survey, **overrides.get(default, {})}
             if "labels" in overrides[default]:
                 overrides[default]["labels"] = list(overrides[default]["labels"])
-        return load_texts(language or default, default=default, overrides=overrides)
+        return load_texts(language, default=default, overrides=overrides)
 
     @property
     def data_dir(self) -> Path:

@@ -14,7 +14,8 @@ class TapRule:
         self._recent: deque[float] = deque()
 
     def describe(self) -> str:
-        return f"more than {self.max_taps} taps within {self.window_seconds:g} s are flagged"
+        """The rule as staff read it on the admin view."""
+        return f"more than {self.max_taps} taps within {self.window_seconds:g} s"
 
     def is_flagged(self, now: float) -> bool:
         """Count a tap at ``now`` (monotonic seconds); True if it breaks the rule."""

@@ -79,20 +79,7 @@ class ResponseStore:
     # -- the writer ----------------------------------------------------------
     def open_writer(self) -> "ResponseStore":
         """Take the data dir's lock and start the writer thread."""
-        self.responses_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 64).decode(errors="replace").strip() or "unknown"
-            os.close(fd)
-            raise StoreLocked(
-                f"{self.data_dir}: another kiosk (pid {holder}) is already recording here; "
-                "stop it first or start with --data-dir pointing elsewhere"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        self._lock_fd = fd
+        self._take_lock("stop it first or start with --data-dir pointing elsewhere")
         self._writer = threading.Thread(target=self._write_loop, name="kiosk-writer", daemon=True)
         self._writer.start()
         return self
@@ -240,17 +227,23 @@ class ResponseStore:
             return self
         if self._writer is not None:
             raise RuntimeError("bulk writes need the store without its writer thread")
+        self._take_lock("stop it before a bulk load")
+        return self
+
+    def _take_lock(self, advice: str) -> None:
+        """The one-writer rule: an exclusive flock on kiosk.lock, holding our pid."""
         self.responses_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            holder = os.read(fd, 64).decode(errors="replace").strip() or "unknown"
             os.close(fd)
-            raise StoreLocked(
-                f"{self.data_dir}: a kiosk is recording here; stop it before a bulk load"
-            ) from None
+            raise StoreLocked(f"{self.data_dir}: another kiosk (pid {holder}) is already "
+                              f"recording here; {advice}") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
         self._lock_fd = fd
-        return self
 
     def close(self, timeout: float = 5.0) -> list[Response]:
         """Stop the writer after it drained the queue (up to ``timeout``).
@@ -275,14 +268,7 @@ class ResponseStore:
 
     def days(self) -> list[date]:
         """Every local day that has a file, in order."""
-        found = []
-        if self.responses_dir.is_dir():
-            for path in self.responses_dir.glob("*.jsonl"):
-                try:
-                    found.append(date.fromisoformat(path.stem))
-                except ValueError:
-                    continue  # not ours
-        return sorted(found)
+        return [day for day, _path, _stat in self._day_stats(None, None)]
 
     def _day_stats(self, since: date | None, until: date | None
                    ) -> list[tuple[date, Path, os.stat_result]]:
@@ -308,10 +294,6 @@ class ResponseStore:
                 found.append((day, Path(entry.path), stat))
         found.sort(key=lambda item: item[0])
         return found
-
-    def _days_between(self, since: date | None, until: date | None) -> list[date]:
-        return [d for d in self.days()
-                if (since is None or d >= since) and (until is None or d <= until)]
 
     def day_files(self, since: date | None = None, until: date | None = None) -> list[Path]:
         """The day files of the local days in [since, until], in order."""
@@ -363,57 +345,54 @@ class ResponseStore:
 
     # -- per-day summaries -----------------------------------------------------
     #
-    # summaries.json: {"version": 3, "days": {"2026-11-22": [size, mtime_ns, rows]}}
+    # summaries.json: {"version": 4, "days": {"2026-11-22": [size, mtime_ns, rows, extras]}}
     # where rows are [hour, count of 1..5, flagged count of 1..5] per local hour
-    # with answers, as base64 of uint32s (see ``_rows``).  A compact format: at five years (1,826 days) it loads in a
-    # few milliseconds; (size, mtime_ns) of the day file tell when it is stale.
+    # with answers, as base64 of uint32s (see ``_rows``), and extras the day's
+    # language / reason / NPS counts (see ``_extras``).  Compact: five years
+    # (1,826 days) load in a few milliseconds; (size, mtime_ns) of the day file
+    # tell when an entry is stale, and a stale or undecodable entry is re-read.
+
+    def summaries(self, since: date | None = None, until: date | None = None
+                  ) -> tuple[DayHours, dict[date, Breakdown]]:
+        """Per-day, per-hour tallies and per-day breakdowns for [since, until]."""
+        hours, breakdowns = {}, {}
+        for day, (day_hours, breakdown) in self._day_summaries(since, until).items():
+            hours[day], breakdowns[day] = day_hours, breakdown
+        return hours, breakdowns
 
     def day_hours(self, since: date | None = None, until: date | None = None) -> DayHours:
-        """Per-day, per-hour tallies for [since, until], from summaries.json where
-        the day file has not changed since; stale days are re-read and cached."""
-        return {day: hours for day, (hours, _) in self._day_summaries(since, until).items()}
+        """Per-day, per-hour tallies for [since, until]."""
+        return self.summaries(since, until)[0]
 
     def day_breakdowns(self, since: date | None = None, until: date | None = None
                        ) -> dict[date, Breakdown]:
-        """Per-day language / reason / NPS counts for [since, until] (same cache)."""
-        result = {}
-        for day, (_, extras) in self._day_summaries(since, until).items():
-            breakdown = _breakdown_from(extras)
-            if breakdown is None:  # a foreign or damaged entry: count the day again
-                self._forget_summary(day)
-                _, extras = self._day_summaries(day, day)[day]
-                breakdown = _breakdown_from(extras) or Breakdown()
-            result[day] = breakdown
-        return result
-
-    def _forget_summary(self, day: date) -> None:
-        self._load_summaries().pop(day.isoformat(), None)
+        """Per-day language / reason / NPS counts for [since, until]."""
+        return self.summaries(since, until)[1]
 
     def _day_summaries(self, since: date | None, until: date | None
-                       ) -> dict[date, tuple[dict[int, Tally], Any]]:
+                       ) -> dict[date, tuple[dict[int, Tally], Breakdown]]:
         cache = self._load_summaries()
-        result: dict[date, tuple[dict[int, Tally], Any]] = {}
+        result: dict[date, tuple[dict[int, Tally], Breakdown]] = {}
         changed = False
         today = date.today().isoformat()
         persist = False
         for day, path, stat in self._day_stats(since, until):
             key = day.isoformat()
             entry = cache.get(key)
-            hours = None
+            hours = breakdown = None
             if entry is not None and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
-                hours = _hours_from_rows(entry[2])
-            if hours is None:
+                hours, breakdown = _hours_from_rows(entry[2]), _breakdown_from(entry[3])
+            if hours is None or breakdown is None:
                 docs = read_documents(path, TABLE, self.damage)
                 good = [doc for doc in docs if doc_problem(doc) is None]
                 self.note_damage(path, len(docs) - len(good))
                 hours, breakdown = _tally_hours(good)
-                entry = cache[key] = [stat.st_size, stat.st_mtime_ns, _rows(hours),
-                                      _extras(breakdown)]
+                cache[key] = [stat.st_size, stat.st_mtime_ns, _rows(hours), _extras(breakdown)]
                 changed = True
                 # Today's file changes with every tap: caching it on disk each
                 # time would rewrite summaries.json per refresh.
                 persist = persist or key < today
-            result[day] = (hours, entry[3])
+            result[day] = (hours, breakdown)
         if changed:
             self._summaries = cache
             if persist:
@@ -441,13 +420,6 @@ class ResponseStore:
                 return result
             result[day] = total
         return result
-
-    def day_tally(self, day: date) -> Tally:
-        hours = self.day_hours(day, day).get(day, {})
-        total = Tally()
-        for tally in hours.values():
-            total.update(tally)
-        return total
 
     def _load_summaries(self) -> dict[str, Any]:
         """Day -> [size, mtime_ns, rows]; kept in memory once read."""

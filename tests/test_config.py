@@ -8,14 +8,15 @@ from pathlib import Path
 import pytest
 
 from kiosk.cli import main
-from kiosk.config import DEFAULT_LABELS, SCHEMA, ConfigError, load_config
+from kiosk.config import SCHEMA, ConfigError, load_config
+from kiosk.i18n import load_texts
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_shipped_config_loads_with_the_documented_defaults():
     config = load_config(ROOT / "config.toml")
-    assert config.survey.labels == DEFAULT_LABELS
+    assert config.survey.labels == load_texts("en").labels  # the English defaults
     assert config.survey.satisfied_threshold == 4
     assert config.kiosk.data_dir == ROOT / "data"  # relative to the config file
     assert config.admin.key == "f12"

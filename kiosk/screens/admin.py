@@ -16,6 +16,7 @@ from textual.widgets import Button, Digits, Sparkline, Static
 from kiosk.config import Config
 from kiosk.dashboard import PERIODS, Dashboard, Figures
 from kiosk.live import JournalTail
+from kiosk.misuse import TapRule
 from kiosk.store import ResponseStore
 from kiosk.widgets.charts import WEEKDAYS, DistributionBars, csat_cells, word_cells
 from scoring import csat_percent, nps, nps_interval
@@ -110,11 +111,12 @@ class AdminScreen(Screen[str]):
     def load(self) -> None:
         """Per-day summaries up to yesterday, then today's taps from the file itself."""
         yesterday = self.today() - timedelta(days=1)
-        dashboard = Dashboard(self.store.day_hours(until=yesterday),
+        day_hours, day_breakdowns = self.store.summaries(until=yesterday)
+        dashboard = Dashboard(day_hours,
                               threshold=self.config.survey.satisfied_threshold,
                               min_responses=self.config.admin.min_responses,
                               today=self.today,
-                              day_breakdowns=self.store.day_breakdowns(until=yesterday))
+                              day_breakdowns=day_breakdowns)
         for response in self.tail.poll():
             dashboard.add(response)
         for response in self.tail.annotated:
@@ -236,8 +238,7 @@ class AdminScreen(Screen[str]):
                 f"{figures.period.days} day(s) ({comparison.previous:.1f} %): {verdict}")
 
     def _show_flagged(self, summary) -> None:
-        rule = (f"more than {self.config.misuse.max_taps} taps within "
-                f"{self.config.misuse.window_seconds:g} s")
+        rule = TapRule(self.config.misuse.max_taps, self.config.misuse.window_seconds).describe()
         included = self.dashboard is not None and self.dashboard.include_flagged
         note = self.query_one("#flagged-note", Static)
         if not summary.flagged:

@@ -10,7 +10,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, TextIO
 
-from kiosk.models import doc_problem
+from kiosk.models import answer_problem, doc_problem
 
 COLUMNS = ("id", "timestamp", "kiosk", "question", "score", "label", "language", "flagged",
            "reason", "comment", "nps")
@@ -170,12 +170,10 @@ def _line(doc: Any, middles: dict[tuple, tuple[str, str] | None]) -> str | None:
 
 def _middle(doc: dict[str, Any]) -> tuple[str, str] | None:
     """The cells kiosk…reason and nps of a document, checked once per combination."""
-    sample = {**doc, "id": "x", "timestamp": "2000-01-01T00:00:00+00:00", "comment": None}
-    if sample.get("flagged") is None:
-        sample["flagged"] = False  # older records and imports may not say
-    if doc_problem(sample) is not None:
+    if answer_problem(doc) is not None:
         return None
-    first = ",".join(_cell(column, sample.get(column)) for column in _MIDDLE)
+    first = ",".join(_cell(column, doc.get(column, False if column == "flagged" else None))
+                     for column in _MIDDLE)
     return first, _cell("nps", doc.get("nps"))
 
 

@@ -67,7 +67,7 @@ class Response:
 
 
 ANNOTATIONS = ("reason", "comment", "nps")
-_TEXT_FIELDS = ("id", "kiosk", "question", "label", "language")
+_TEXT_FIELDS = ("kiosk", "question", "label", "language")
 
 
 def doc_problem(doc: Any) -> str | None:
@@ -75,23 +75,35 @@ def doc_problem(doc: Any) -> str | None:
     (a damaged or foreign file can hold valid JSON of any shape)."""
     if type(doc) is not dict:
         return "not an object"
-    for name in _TEXT_FIELDS:
-        if type(doc.get(name)) is not str:
-            return f"{name} missing or not text"
-    score = doc.get("score")
-    if type(score) is not int or not 1 <= score <= 5:
-        return f"score {score!r} is not 1-5"
+    if type(doc.get("id")) is not str:
+        return "id missing or not text"
     stamp = doc.get("timestamp")
     try:
         if type(stamp) is not str or datetime.fromisoformat(stamp).utcoffset() is None:
             return "timestamp missing or without a UTC offset"
     except ValueError:
         return f"timestamp {stamp!r} is not ISO 8601"
+    comment = doc.get("comment")
+    if comment is not None and type(comment) is not str:
+        return "comment is not text"
+    return answer_problem(doc)
+
+
+def answer_problem(doc: dict[str, Any]) -> str | None:
+    """``doc_problem`` for the fields that repeat from record to record (kiosk,
+    question, score, label, language, flagged, reason, NPS): the export checks
+    them once per distinct combination."""
+    for name in _TEXT_FIELDS:
+        if type(doc.get(name)) is not str:
+            return f"{name} missing or not text"
+    score = doc.get("score")
+    if type(score) is not int or not 1 <= score <= 5:
+        return f"score {score!r} is not 1-5"
     if type(doc.get("flagged", False)) is not bool:
         return "flagged is not true/false"
-    for name in ("reason", "comment"):
-        if doc.get(name) is not None and type(doc[name]) is not str:
-            return f"{name} is not text"
+    reason = doc.get("reason")
+    if reason is not None and type(reason) is not str:
+        return "reason is not text"
     nps = doc.get("nps")
     if nps is not None and (type(nps) is not int or not 0 <= nps <= 10):
         return f"nps {nps!r} is not 0-10"

@@ -10,12 +10,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Key, MouseDown
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Button, Digits, Sparkline, Static
 
 from kiosk.config import Config
 from kiosk.dashboard import PERIODS, Dashboard, Figures
 from kiosk.live import JournalTail
+from kiosk.screens.idle import IdleTimer
 from kiosk.misuse import TapRule
 from kiosk.store import ResponseStore
 from kiosk.widgets.charts import WEEKDAYS, DistributionBars, csat_cells, word_cells
@@ -28,7 +28,6 @@ class AdminScreen(Screen[str]):
     """Dismisses with "back" (to the survey / lock) or "quit"."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
-    _idle: Timer | None = None
 
     BINDINGS = [
         Binding("t", "period('today')", "Today"),
@@ -50,6 +49,7 @@ class AdminScreen(Screen[str]):
         self.dashboard: Dashboard | None = None
         self.today = today
         self.tail = JournalTail(store, today)
+        self._idle = IdleTimer(self, config.admin.idle_lock_seconds, self.action_back)
         self._quit_armed = False
 
     def compose(self) -> ComposeResult:
@@ -96,15 +96,8 @@ class AdminScreen(Screen[str]):
             yield Button("Quit kiosk", id="quit", variant="error")
 
     def on_mount(self) -> None:
-        self._arm_idle()
+        self._idle.restart()
         self.load()
-
-    def _arm_idle(self) -> None:
-        """(Re)start the idle lock; a fired Textual timer cannot be reset, so a new one."""
-        if self._idle is not None:
-            self._idle.stop()
-        idle = self.config.admin.idle_lock_seconds
-        self._idle = self.set_timer(idle, self.action_back) if idle else None
 
     # -- loading and live updates ---------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False)
@@ -303,10 +296,10 @@ class AdminScreen(Screen[str]):
         self.query_one("#quit", Button).label = "Quit kiosk"
 
     def on_key(self, event: Key) -> None:
-        self._arm_idle()
+        self._idle.restart()
 
     def on_mouse_down(self, event: MouseDown) -> None:
-        self._arm_idle()
+        self._idle.restart()
 
     def on_screen_resume(self) -> None:
-        self._arm_idle()
+        self._idle.restart()

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Static
 
 from kiosk.i18n import Texts
+from kiosk.screens.idle import IdleTimer
 
 # Ignore input this long after showing: the second half of a double tap on the
 # survey must not pick a reason by accident.
@@ -58,16 +59,17 @@ class FollowupScreen(Screen[tuple[str | None, str | None]]):
 
     def on_mount(self) -> None:
         self._shown_at = monotonic()
-        self._timeout = self.set_timer(self.seconds or 1e9, self.action_skip)
+        self._timeout = IdleTimer(self, self.seconds, self.action_skip)
+        self._timeout.restart()
 
     def _armed(self) -> bool:
         return monotonic() - self._shown_at >= ARM_SECONDS
 
     def on_key(self, event: Key) -> None:
-        self._timeout.reset()
+        self._timeout.restart()
 
     def on_mouse_down(self, event: MouseDown) -> None:
-        self._timeout.reset()
+        self._timeout.restart()
 
     def action_reason(self, n: int) -> None:
         if not self._armed() or n > len(self.reasons):

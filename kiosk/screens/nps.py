@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Static
 
 from kiosk.i18n import Texts
+from kiosk.screens.idle import IdleTimer
 from kiosk.screens.followup import ARM_SECONDS
 
 
@@ -53,13 +54,14 @@ class NpsScreen(Screen[int | None]):
 
     def on_mount(self) -> None:
         self._shown_at = monotonic()
-        self._timeout = self.set_timer(self.seconds or 1e9, self.action_skip)
+        self._timeout = IdleTimer(self, self.seconds, self.action_skip)
+        self._timeout.restart()
 
     def on_key(self, event: Key) -> None:
-        self._timeout.reset()
+        self._timeout.restart()
 
     def on_mouse_down(self, event: MouseDown) -> None:
-        self._timeout.reset()
+        self._timeout.restart()
 
     def action_choose(self, n: int) -> None:
         if monotonic() - self._shown_at >= ARM_SECONDS and self.is_current:

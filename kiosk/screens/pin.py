@@ -9,6 +9,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Static
 
 from kiosk.pin import MAX_DIGITS, PinVault
+from kiosk.screens.idle import IdleTimer
 from kiosk.widgets.keypad import Keypad
 
 
@@ -43,12 +44,13 @@ class PinScreen(Screen[bool]):
                 yield cancel
 
     def on_mount(self) -> None:
-        self._idle = self.set_timer(self.idle_seconds or 1e9, self.action_cancel)
+        self._idle = IdleTimer(self, self.idle_seconds, self.action_cancel)
+        self._idle.restart()
         self.set_interval(1.0, self._show_state)
         self._show_state()
 
     def _touch(self) -> None:
-        self._idle.reset()
+        self._idle.restart()
 
     def on_key(self, event: Key) -> None:
         self._touch()

@@ -9,11 +9,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.events import Click, Key, MouseDown
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Static
 
 from kiosk.i18n import Texts
 from kiosk.messages import RatingChosen
+from kiosk.screens.idle import IdleTimer
 from kiosk.widgets.rating import LanguageChoice, RatingOption
 
 
@@ -50,8 +50,8 @@ class SurveyScreen(Screen):
         self.languages = languages
         self.default_language = default_language
         self.language = default_language
-        self.idle_reset_seconds = idle_reset_seconds
-        self.attract_seconds = attract_seconds
+        self._idle = IdleTimer(self, idle_reset_seconds, self.reset)
+        self._attract = IdleTimer(self, attract_seconds, self._rest)
         self.highlighted: int | None = None
         self._answered = False  # a double tap must not make two records
 
@@ -71,34 +71,17 @@ class SurveyScreen(Screen):
                 for code in self.languages:
                     yield LanguageChoice(code, self.texts_for(code).name)
 
-    # A Textual timer that has fired cannot be reset: each (re)arm makes a new one.
-    _idle: Timer | None = None
-    _attract: Timer | None = None
-
-    def _arm_idle(self) -> None:
-        if self._idle is not None:
-            self._idle.stop()
-        self._idle = self.set_timer(self.idle_reset_seconds, self.reset) \
-            if self.idle_reset_seconds else None
-
-    def _arm_attract(self) -> None:
-        if self._attract is not None:
-            self._attract.stop()
-        self._attract = self.set_timer(self.attract_seconds, self._rest) \
-            if self.attract_seconds else None
-
     def on_mount(self) -> None:
-        self._arm_attract()
+        self._attract.restart()
         self._mark_language()
 
     def on_screen_resume(self) -> None:
         self.reset()
-        self._arm_attract()
+        self._attract.restart()
 
     def on_screen_suspend(self) -> None:
-        for timer in (self._idle, self._attract):
-            if timer is not None:
-                timer.stop()
+        self._idle.stop()
+        self._attract.stop()
 
     def _rest(self) -> None:
         if self.is_current:
@@ -113,8 +96,8 @@ class SurveyScreen(Screen):
 
     def _touch(self) -> None:
         """Someone is here: push the idle reset and the attract screen back."""
-        self._arm_idle()
-        self._arm_attract()
+        self._idle.restart()
+        self._attract.restart()
 
     def on_key(self, event: Key) -> None:
         self._touch()

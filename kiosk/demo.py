@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import math
 import random
-import sys
 import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, tzinfo

@@ -34,6 +34,18 @@ async def _next_turn(loop: asyncio.AbstractEventLoop) -> None:
     await turn
 
 
+async def open_admin(app, pilot, pin: str):
+    """From the survey: the admin key, the PIN, and the admin view once its figures
+    are loaded; returns the AdminScreen."""
+    from kiosk.screens.admin import AdminScreen
+
+    await pilot.press("f12", *pin, "enter")
+    await wait_until(lambda: isinstance(app.screen, AdminScreen), what="the admin view")
+    admin = app.screen
+    await wait_until(lambda: admin.dashboard is not None, what="the admin figures")
+    return admin
+
+
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
     return Config(

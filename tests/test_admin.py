@@ -21,7 +21,7 @@ from kiosk.screens.pin import PinScreen
 from kiosk.screens.survey import SurveyScreen
 from kiosk.store import ResponseStore
 from scoring import summarize, total
-from tests.conftest import wait_until
+from tests.conftest import open_admin, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 PIN = "4821"
@@ -175,11 +175,8 @@ async def test_admin_figures_equal_scoring_on_the_same_data(config, store, vault
     written = fill(store, date.today())
     app = KioskApp(config, store)
     async with app.run_test(size=(120, 36)) as pilot:
-        await open_pin(app, pilot)
-        await enter_pin(pilot, PIN)
-        await wait_until(lambda: isinstance(app.screen, AdminScreen))
-        admin = app.screen
-        await wait_until(lambda: admin.dashboard is not None, what="dashboard loaded")
+        await wait_until(lambda: isinstance(app.screen, SurveyScreen))
+        admin = await open_admin(app, pilot, PIN)
         for key, days in (("a", None), ("w", 7), ("t", 1)):
             await pilot.press(key)
             since = None if days is None else date.today() - timedelta(days=days - 1)
@@ -220,9 +217,8 @@ async def test_export_from_the_admin_view(config, store, vault, tmp_path):
     written = fill(store, date.today())
     app = KioskApp(config, store)
     async with app.run_test(size=(120, 36)) as pilot:
-        await open_pin(app, pilot)
-        await enter_pin(pilot, PIN)
-        await wait_until(lambda: isinstance(app.screen, AdminScreen))
+        await wait_until(lambda: isinstance(app.screen, SurveyScreen))
+        await open_admin(app, pilot, PIN)
         await pilot.click("#export")
         await wait_until(lambda: isinstance(app.screen, ExportScreen))
         dialog = app.screen
@@ -247,9 +243,8 @@ async def test_export_from_the_admin_view(config, store, vault, tmp_path):
 async def test_quit_from_the_admin_view_ends_the_app(config, store, vault):
     app = KioskApp(config, store)
     async with app.run_test(size=(120, 36)) as pilot:
-        await open_pin(app, pilot)
-        await enter_pin(pilot, PIN)
-        await wait_until(lambda: isinstance(app.screen, AdminScreen))
+        await wait_until(lambda: isinstance(app.screen, SurveyScreen))
+        await open_admin(app, pilot, PIN)
         await pilot.press("ctrl+q")  # still locked down here
         assert app.is_running
         await pilot.click("#quit")
@@ -264,9 +259,8 @@ async def test_admin_locks_itself_after_idle(config, store, vault):
     quick = replace(config, admin=replace(config.admin, idle_lock_seconds=1.0))
     app = KioskApp(quick, store)
     async with app.run_test(size=(120, 36)) as pilot:
-        await open_pin(app, pilot)
-        await enter_pin(pilot, PIN)
-        await wait_until(lambda: isinstance(app.screen, AdminScreen))
+        await wait_until(lambda: isinstance(app.screen, SurveyScreen))
+        await open_admin(app, pilot, PIN)
         await wait_until(lambda: isinstance(app.screen, SurveyScreen), timeout=5)
 
 

@@ -125,9 +125,8 @@ def test_damaged_lockout_file_keeps_the_lock(tmp_path):
 
 async def test_the_admin_view_warns_about_damage(config):
     from kiosk.app import KioskApp
-    from kiosk.screens.admin import AdminScreen
     from kiosk.screens.survey import SurveyScreen
-    from tests.conftest import wait_until
+    from tests.conftest import open_admin, wait_until
 
     now = datetime.now().astimezone()
     path, _ = good_day(config.data_dir, when=now - timedelta(minutes=5))
@@ -140,10 +139,7 @@ async def test_the_admin_view_warns_about_damage(config):
     try:
         async with app.run_test(size=(120, 36)) as pilot:
             await wait_until(lambda: isinstance(app.screen, SurveyScreen))
-            await pilot.press("f12", *"8642", "enter")
-            await wait_until(lambda: isinstance(app.screen, AdminScreen))
-            admin = app.screen
-            await wait_until(lambda: admin.dashboard is not None)
+            admin = await open_admin(app, pilot, "8642")
             status = str(admin.query_one("#store-status").render())
             assert "moved aside" in status and "damaged" in status
             assert admin.dashboard.figures.summary.responses == 4  # 3 kept + the new tap

@@ -11,11 +11,10 @@ import pytest
 from kiosk.app import KioskApp
 from kiosk.cli import save_unwritten
 from kiosk.pin import PinVault
-from kiosk.screens.admin import AdminScreen
 from kiosk.screens.survey import SurveyScreen
 from kiosk.storage import JournalStorage
 from kiosk.store import ResponseStore
-from tests.conftest import wait_until
+from tests.conftest import open_admin, wait_until
 
 
 class Disk:
@@ -56,9 +55,7 @@ async def test_taps_wait_in_memory_and_are_written_when_the_disk_is_back(
             for n, key in enumerate("4321", 2):
                 await tap(app, pilot, key, n)  # still served, screen by screen
             await wait_until(lambda: store.last_error is not None and store.pending == 4)
-            await pilot.press("f12", *"2468", "enter")
-            await wait_until(lambda: isinstance(app.screen, AdminScreen))
-            admin = app.screen
+            admin = await open_admin(app, pilot, "2468")
             await wait_until(lambda: "4 tap(s) kept in memory" in
                              str(admin.query_one("#store-status").render()))
             assert admin.query_one("#store-status").has_class("-error")  # red

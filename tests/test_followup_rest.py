@@ -17,7 +17,7 @@ from kiosk.screens.rest import AttractScreen, ClosedScreen
 from kiosk.screens.survey import SurveyScreen
 from kiosk.screens.thanks import ThanksScreen
 from scoring import Tally, nps
-from tests.conftest import wait_until
+from tests.conftest import open_admin, wait_until
 
 SHIPPED = str(Path(__file__).resolve().parent.parent / "config.toml")
 
@@ -159,7 +159,6 @@ async def test_closed_hours_record_nothing(config, store):
 
 async def test_admin_shows_reasons_languages_and_nps(config, store):
     from kiosk.pin import PinVault
-    from kiosk.screens.admin import AdminScreen
     from tests.test_store import make
 
     PinVault(config.data_dir).set_pin("1111")
@@ -174,10 +173,7 @@ async def test_admin_shows_reasons_languages_and_nps(config, store):
     app = KioskApp(enabled, store)
     async with app.run_test(size=(120, 36)) as pilot:
         await survey_ready(app)
-        await pilot.press("f12", *"1111", "enter")
-        await wait_until(lambda: isinstance(app.screen, AdminScreen))
-        admin = app.screen
-        await wait_until(lambda: admin.dashboard is not None)
+        admin = await open_admin(app, pilot, "1111")
         reasons = str(admin.query_one("#reasons-breakdown").render())
         assert "Price: 2 (100 %)" in reasons
         languages = str(admin.query_one("#languages-breakdown").render())

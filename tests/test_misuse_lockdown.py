@@ -13,11 +13,10 @@ from kiosk.app import KioskApp
 from kiosk.cli import main
 from kiosk.misuse import TapRule
 from kiosk.pin import PinVault
-from kiosk.screens.admin import AdminScreen
 from kiosk.screens.pin import PinScreen
 from kiosk.screens.survey import SurveyScreen
 from kiosk.screens.thanks import ThanksScreen
-from tests.conftest import wait_until
+from tests.conftest import open_admin, wait_until
 
 SHIPPED = str(Path(__file__).resolve().parent.parent / "config.toml")
 
@@ -64,10 +63,7 @@ async def test_admin_shows_flagged_apart_and_can_include_them(config, store):
         await answer(app, pilot, "5", 1)
         await answer(app, pilot, "1", 2)  # flagged
         store.wait_idle()
-        await pilot.press("f12", *"1357", "enter")
-        await wait_until(lambda: isinstance(app.screen, AdminScreen))
-        admin = app.screen
-        await wait_until(lambda: admin.dashboard is not None)
+        admin = await open_admin(app, pilot, "1357")
         assert admin.dashboard.figures.summary.csat == 100.0
         assert "1 flagged tap(s)" in str(admin.query_one("#flagged-note").render())
         await pilot.press("f")

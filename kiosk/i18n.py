@@ -43,6 +43,7 @@ class Texts:
         return self.reasons.get(reason_id, reason_id)
 
 
+@cache
 def shipped_languages() -> tuple[str, ...]:
     """Language codes that have a data file, English first."""
     codes = sorted(p.name.removesuffix(".toml") for p in _LOCALES.iterdir()

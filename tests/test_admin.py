@@ -219,9 +219,11 @@ async def test_export_from_the_admin_view(config, store, vault, tmp_path):
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_until(lambda: isinstance(app.screen, SurveyScreen))
         await open_admin(app, pilot, PIN)
+        await pilot.press("w")  # the admin view on 7 days: the export starts there too
         await pilot.click("#export")
         await wait_until(lambda: isinstance(app.screen, ExportScreen))
         dialog = app.screen
+        assert dialog.period_name == "7d" and "-7d-" in dialog.query_one("#export-name").value
         await pilot.click("#export-period-all")
         name = dialog.query_one("#export-name")
         name.value = "../escape.csv"

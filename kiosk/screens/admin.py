@@ -282,7 +282,8 @@ class AdminScreen(Screen[str]):
         elif button_id == "export":
             from kiosk.screens.export import ExportScreen
 
-            self.app.push_screen(ExportScreen(self.config, self.store))
+            period = self.dashboard.figures.name if self.dashboard else "30d"
+            self.app.push_screen(ExportScreen(self.config, self.store, period))
         elif button_id == "quit":
             if self._quit_armed:
                 self.dismiss("quit")

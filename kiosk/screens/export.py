@@ -21,11 +21,11 @@ from scoring import period_named
 class ExportScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape", "close", "Close")]
 
-    def __init__(self, config: Config, store: ResponseStore) -> None:
+    def __init__(self, config: Config, store: ResponseStore, period_name: str = "30d") -> None:
         super().__init__(id="export-dialog")
         self.config = config
         self.store = store
-        self.period_name = "30d"
+        self.period_name = period_name  # the admin view's period, until staff pick another
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export-box"):

@@ -4,14 +4,13 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import replace
-from time import monotonic
 from datetime import datetime
 from pathlib import Path
 
 from kiosk.app import KioskApp
 from kiosk.cli import main
 from kiosk.hours import OpeningHours
-from kiosk.screens.followup import ARM_SECONDS, FollowupScreen
+from kiosk.screens.followup import FollowupScreen
 from kiosk.screens.nps import NpsScreen
 from kiosk.screens.rest import AttractScreen, ClosedScreen
 from kiosk.screens.survey import SurveyScreen
@@ -108,7 +107,7 @@ async def test_nps_question_is_stored_on_the_response(config, store):
             await pilot.press(score)
             await wait_until(lambda: isinstance(app.screen, NpsScreen))
             screen = app.screen
-            await wait_until(lambda: monotonic() - screen._shown_at >= ARM_SECONDS)
+            await wait_until(screen._armed)
             await pilot.press(key)
             await wait_until(lambda: not isinstance(app.screen, (FollowupScreen, NpsScreen)))
     answers = [r.nps for r in stored(store)]

@@ -1,25 +1,18 @@
 """After a low score: "What went wrong?" with reason buttons, Skip, optional comment."""
 from __future__ import annotations
 
-from time import monotonic
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Grid, Vertical
-from textual.events import Key, MouseDown
-from textual.screen import Screen
 from textual.widgets import Button, Input, Static
 
 from kiosk.i18n import Texts
-from kiosk.screens.idle import IdleTimer
+from kiosk.screens.afterthought import AfterthoughtScreen
 
-# Ignore input this long after showing: the second half of a double tap on the
-# survey must not pick a reason by accident.
-ARM_SECONDS = 0.4
 COMMENT_MAX = 200
 
 
-class FollowupScreen(Screen[tuple[str | None, str | None]]):
+class FollowupScreen(AfterthoughtScreen):
     """Dismisses with (reason id or None, comment or None); times out to Skip."""
 
     VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]  # one-row buttons when short
@@ -38,7 +31,6 @@ class FollowupScreen(Screen[tuple[str | None, str | None]]):
         self.seconds = seconds
         self.comment = comment
         self.reason: str | None = None
-        self._shown_at = monotonic()
 
     def compose(self) -> ComposeResult:
         with Center():
@@ -56,20 +48,6 @@ class FollowupScreen(Screen[tuple[str | None, str | None]]):
                 skip = Button(f"0 {self.texts.skip}", id="skip")
                 skip.can_focus = False
                 yield skip
-
-    def on_mount(self) -> None:
-        self._shown_at = monotonic()
-        self._timeout = IdleTimer(self, self.seconds, self.action_skip)
-        self._timeout.restart()
-
-    def _armed(self) -> bool:
-        return monotonic() - self._shown_at >= ARM_SECONDS
-
-    def on_key(self, event: Key) -> None:
-        self._timeout.restart()
-
-    def on_mouse_down(self, event: MouseDown) -> None:
-        self._timeout.restart()
 
     def action_reason(self, n: int) -> None:
         if not self._armed() or n > len(self.reasons):

@@ -1,21 +1,16 @@
 """Optional: "How likely are you to recommend us?" 0-10 on one row."""
 from __future__ import annotations
 
-from time import monotonic
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.events import Key, MouseDown
-from textual.screen import Screen
 from textual.widgets import Button, Static
 
 from kiosk.i18n import Texts
-from kiosk.screens.idle import IdleTimer
-from kiosk.screens.followup import ARM_SECONDS
+from kiosk.screens.afterthought import AfterthoughtScreen
 
 
-class NpsScreen(Screen[int | None]):
+class NpsScreen(AfterthoughtScreen):
     """Keys 0-9 and + (for 10), arrows + Enter, or a tap; times out to no answer."""
 
     VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]
@@ -34,7 +29,6 @@ class NpsScreen(Screen[int | None]):
         self.texts = texts
         self.seconds = seconds
         self.highlighted: int | None = None
-        self._shown_at = monotonic()
 
     def compose(self) -> ComposeResult:
         with Vertical(id="nps-box"):
@@ -52,19 +46,8 @@ class NpsScreen(Screen[int | None]):
             skip.can_focus = False
             yield skip
 
-    def on_mount(self) -> None:
-        self._shown_at = monotonic()
-        self._timeout = IdleTimer(self, self.seconds, self.action_skip)
-        self._timeout.restart()
-
-    def on_key(self, event: Key) -> None:
-        self._timeout.restart()
-
-    def on_mouse_down(self, event: MouseDown) -> None:
-        self._timeout.restart()
-
     def action_choose(self, n: int) -> None:
-        if monotonic() - self._shown_at >= ARM_SECONDS and self.is_current:
+        if self._armed() and self.is_current:
             self.dismiss(n)
 
     def action_move(self, step: int) -> None:

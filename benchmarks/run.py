@@ -41,11 +41,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import scoring  # noqa: E402
 from kiosk.config import Config, load_config  # noqa: E402
 from kiosk.demo import generate  # noqa: E402
 from kiosk.models import Response, local_now, new_response_id  # noqa: E402
 from kiosk.store import ResponseStore  # noqa: E402
-import scoring  # noqa: E402
 
 CONFIG = ROOT / "config.toml"
 PER_DAY = 550

@@ -2,26 +2,27 @@
 from __future__ import annotations
 
 import signal
-from dataclasses import replace
-from time import monotonic
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
+from time import monotonic
+from typing import Any
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding
 
 from kiosk.config import Config
-from kiosk.messages import RatingChosen
 from kiosk.hours import OpeningHours
 from kiosk.i18n import Texts
+from kiosk.messages import RatingChosen
 from kiosk.misuse import TapRule
 from kiosk.models import Response, local_now, new_response_id
 from kiosk.pin import PinVault
 from kiosk.screens.admin import AdminScreen
-from kiosk.screens.pin import PinScreen
 from kiosk.screens.followup import FollowupScreen
 from kiosk.screens.nps import NpsScreen
+from kiosk.screens.pin import PinScreen
 from kiosk.screens.rest import AttractScreen, ClosedScreen
 from kiosk.screens.survey import SurveyScreen
 from kiosk.screens.thanks import ThanksScreen
@@ -31,7 +32,7 @@ from kiosk.store import ResponseStore
 LOCKED_KEYS = "ctrl+q,ctrl+c,ctrl+p,ctrl+z,ctrl+backslash,ctrl+d"
 
 
-class KioskApp(App):
+class KioskApp(App[None]):
     """The counter kiosk.  A customer can answer, and nothing else."""
 
     CSS_PATH = "kiosk.tcss"
@@ -140,7 +141,7 @@ class KioskApp(App):
         """Follow-up after a low score, NPS if enabled, then thank you; what the
         customer adds is written onto the same record."""
         followup, nps = self.config.followup, self.config.nps
-        extra: dict[str, object] = {}
+        extra: dict[str, Any] = {}
         if followup.enabled and response.score <= followup.threshold:
             reason, comment = await self.push_screen_wait(
                 FollowupScreen(texts, followup.reasons, followup.seconds, followup.comment))
@@ -157,7 +158,7 @@ class KioskApp(App):
                                                  self.config.timing.thank_you_seconds))
 
 
-class AdminApp(App):
+class AdminApp(App[None]):
     """`kiosk admin`: the PIN screen and admin view alone, for a back office.
 
     It only reads the data dir, so it runs beside the counter kiosk and shows

@@ -7,12 +7,16 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from kiosk.config import Config, ConfigError, ensure_data_dir, load_config
 from kiosk.store import ResponseStore, StoreLocked
+
+if TYPE_CHECKING:
+    from kiosk.models import Response
 
 USAGE_ERROR = 2
 
@@ -118,7 +122,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def save_unwritten(responses, data_dir: Path) -> str:
+def save_unwritten(responses: Iterable[Response], data_dir: Path) -> str:
     """Last resort on exit: put taps the store could not write somewhere readable."""
     lines = "".join(json.dumps(r.to_doc(), ensure_ascii=False) + "\n" for r in responses)
     stamp = date.today().isoformat()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import os
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -99,17 +100,17 @@ class Config:
     rest: RestConfig = field(default_factory=RestConfig)
     text_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Texts per language, built once (the config never changes after loading).
-    _texts: dict[str, "Texts"] = field(default_factory=dict, init=False, compare=False,
+    _texts: dict[str, Texts] = field(default_factory=dict, init=False, compare=False,
                                        repr=False)
 
-    def texts(self, language: str | None = None) -> "Texts":
+    def texts(self, language: str | None = None) -> Texts:
         """Customer texts in ``language`` (default: the kiosk's), overrides applied."""
         language = language or self.kiosk.language
         if language not in self._texts:
             self._texts[language] = self._build_texts(language)
         return self._texts[language]
 
-    def _build_texts(self, language: str) -> "Texts":
+    def _build_texts(self, language: str) -> Texts:
         from kiosk.i18n import load_texts
 
         default = self.kiosk.language
@@ -147,7 +148,7 @@ def _threshold(value: int) -> str | None:
     return None if 1 <= value <= 5 else f"must be between 1 and 5, got {value}"
 
 
-def _labels(value: list) -> str | None:
+def _labels(value: list[Any]) -> str | None:
     if len(value) != 5:
         return f"needs exactly 5 labels (from 1 = worst to 5 = best), got {len(value)}"
     for i, label in enumerate(value, 1):
@@ -181,7 +182,7 @@ def _language(value: str) -> str | None:
     return None if value in shipped else f"'{value}' has no texts; shipped: {', '.join(shipped)}"
 
 
-def _languages(value: list) -> str | None:
+def _languages(value: list[Any]) -> str | None:
     if not value:
         return "offer at least one language"
     for code in value:
@@ -193,7 +194,7 @@ def _languages(value: list) -> str | None:
     return None
 
 
-def _reasons(value: list) -> str | None:
+def _reasons(value: list[Any]) -> str | None:
     if not 1 <= len(value) <= 6:
         return f"give 1 to 6 reasons, got {len(value)}"
     if not all(isinstance(v, str) and v.strip() for v in value):
@@ -277,7 +278,7 @@ _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", list: "a l
                bool: "true or false", dict: "a table"}
 
 
-def _did_you_mean(word: str, choices) -> str:
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
@@ -394,7 +395,7 @@ def load_config(path: str | os.PathLike[str], data_dir: str | None = None) -> Co
         followup["reasons"] = tuple(followup["reasons"])
     if "seconds" in followup:
         followup["seconds"] = float(followup["seconds"])
-    nps = {k: (float(v) if k == "seconds" else v) for k, v in values.get("nps", {}).items()}
+    nps: dict[str, Any] = {k: (float(v) if k == "seconds" else v) for k, v in values.get("nps", {}).items()}
     rest = dict(values.get("rest", {}))
     if "attract_seconds" in rest:
         rest["attract_seconds"] = float(rest["attract_seconds"])

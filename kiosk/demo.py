@@ -22,9 +22,9 @@ import argparse
 import math
 import random
 import time
+from bisect import bisect
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, tzinfo
-from bisect import bisect
 from itertools import accumulate
 
 from kiosk.config import Config, ConfigError

@@ -8,9 +8,12 @@ from contextlib import contextmanager
 from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from kiosk.models import answer_problem, doc_problem
+
+if TYPE_CHECKING:
+    from kiosk.storage import Damage
 
 COLUMNS = ("id", "timestamp", "kiosk", "question", "score", "label", "language", "flagged",
            "reason", "comment", "nps")
@@ -74,7 +77,7 @@ def render_day_file(path: Path) -> tuple[bytes, int, int]:
     from kiosk.storage import read_documents
     from kiosk.store import TABLE
 
-    damage: list = []
+    damage: list[Damage] = []
     try:
         docs = read_documents(path, TABLE, damage)
     except FileNotFoundError:
@@ -94,7 +97,7 @@ def render_day_file(path: Path) -> tuple[bytes, int, int]:
 
 # Cells of the repeating columns, per distinct combination (a few hundred in all):
 # shared by every day file a process renders.
-_MIDDLES: dict[tuple, tuple[str, str] | None] = {}
+_MIDDLES: dict[tuple[Any, ...], tuple[str, str] | None] = {}
 PARALLEL_FROM = 64  # day files; below that, starting worker processes costs more than it saves
 
 
@@ -127,7 +130,7 @@ def write_csv(day_files: list[Path], out: TextIO, bom: bool = False,
 
 
 @contextmanager
-def _renderer(files: int) -> Iterator[Callable]:
+def _renderer(files: int) -> Iterator[Callable[..., Any]]:
     workers = os.cpu_count() or 1
     if files < PARALLEL_FROM or workers < 2:
         yield map
@@ -137,7 +140,7 @@ def _renderer(files: int) -> Iterator[Callable]:
         yield partial(pool.map, chunksize=16)
 
 
-def _line(doc: Any, middles: dict[tuple, tuple[str, str] | None]) -> str | None:
+def _line(doc: Any, middles: dict[tuple[Any, ...], tuple[str, str] | None]) -> str | None:
     """One CSV line, or None for a document that is not a usable response."""
     try:
         get = doc.get

@@ -196,7 +196,7 @@ class Header:
     width: int
 
 
-def _read_header(path: str, records: Iterator["Record"]) -> Header:
+def _read_header(path: str, records: Iterator[Record]) -> Header:
     expected = ",".join(REQUIRED_COLUMNS) + "[,flagged]"
     record = next(records, None)
     if record is None:

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 PIN_FILE = "admin-pin.json"
 LOCKOUT_FILE = "admin-lockout.json"
@@ -75,7 +76,8 @@ class PinVault:
     def locked_for(self) -> float:
         """Seconds until a PIN may be tried again (0 when not locked)."""
         state = self._lockout()
-        return max(0.0, state["locked_until"] - self.clock())
+        locked_until: float = state["locked_until"]
+        return max(0.0, locked_until - self.clock())
 
     def try_pin(self, pin: str) -> Attempt:
         """Check a PIN, counting failures; while locked nothing is checked."""
@@ -99,7 +101,7 @@ class PinVault:
 
     # -- files ---------------------------------------------------------------
     @staticmethod
-    def _matches(pin: str, stored: dict) -> bool:
+    def _matches(pin: str, stored: dict[str, Any]) -> bool:
         try:
             digest = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(stored["salt"]),
                                     n=stored["n"], r=stored["r"], p=stored["p"])
@@ -107,7 +109,7 @@ class PinVault:
         except (KeyError, ValueError, TypeError):
             return False  # a damaged hash file lets nobody in
 
-    def _lockout(self) -> dict:
+    def _lockout(self) -> dict[str, Any]:
         state = self._read_json(self.lockout_path)
         if state is None:
             return {"failures": 0, "locked_until": 0.0}
@@ -123,7 +125,7 @@ class PinVault:
         return {"failures": failures, "locked_until": float(locked_until)}
 
     @staticmethod
-    def _read_json(path: Path) -> dict | None:
+    def _read_json(path: Path) -> dict[str, Any] | None:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -133,7 +135,7 @@ class PinVault:
         return data if isinstance(data, dict) else {}
 
     @staticmethod
-    def _write_private(path: Path, data: dict) -> None:
+    def _write_private(path: Path, data: dict[str, Any]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -31,7 +31,7 @@ from tinydb.storages import Storage
 from tinydb.table import Table
 
 
-class _TrackedDoc(dict):
+class _TrackedDoc(dict[str, Any]):
     """A stored document that remembers in-place changes (TinyDB's ``update``
     mutates documents instead of replacing them)."""
 
@@ -41,10 +41,11 @@ class _TrackedDoc(dict):
         super().__init__(*args, **kwargs)
         self.dirty = False
 
-    def _touch(name):  # noqa: N805 - builds the mutating wrappers below
+    @staticmethod
+    def _touch(name: str) -> Callable[..., Any]:  # builds the mutating wrappers below
         original = getattr(dict, name)
 
-        def wrapper(self, *args, **kwargs):
+        def wrapper(self: _TrackedDoc, *args: Any, **kwargs: Any) -> Any:
             self.dirty = True
             return original(self, *args, **kwargs)
 
@@ -116,7 +117,7 @@ def _parse_all(blob: bytes, end: int, valid_doc: DocCheck | None) -> list[dict[s
     if b"\n\n" in body or b"\r" in body or blob[:1].isspace():
         return None  # blank lines or CRLF: let the careful path judge
     try:
-        entries = orjson.loads(b"[" + body.replace(b"\n", b",") + b"]")
+        entries: list[dict[str, Any]] = orjson.loads(b"[" + body.replace(b"\n", b",") + b"]")
     except ValueError:
         return None
     if len(entries) != body.count(b"\n") + 1:
@@ -144,9 +145,9 @@ def _valid_entry(entry: Any, valid_doc: DocCheck | None = None) -> bool:
     return op == "drop"
 
 
-def replay(entries: list[dict[str, Any]]) -> dict[str, dict[str, dict]]:
+def replay(entries: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
     """Apply journal entries in order; the result is TinyDB's whole-database dict."""
-    tables: dict[str, dict[str, dict]] = {}
+    tables: dict[str, dict[str, dict[str, Any]]] = {}
     for entry in entries:
         op, name = entry["op"], entry["table"]
         if op == "put":
@@ -222,7 +223,7 @@ class JournalStorage(Storage):
         self._size = os.fstat(self._fd).st_size
 
     # -- repair -----------------------------------------------------------
-    def _repair(self, entries, bad: list[bytes], good_length: int, total: int) -> None:
+    def _repair(self, entries: list[Any], bad: list[bytes], good_length: int, total: int) -> None:
         """Move bad lines aside, keep good ones; both steps are crash-safe."""
         stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
         aside = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
@@ -239,7 +240,7 @@ class JournalStorage(Storage):
         self.damage = Damage(self.path, len(bad), aside)
 
     # -- TinyDB's Storage interface --------------------------------------
-    def read(self) -> dict[str, dict[str, dict]]:
+    def read(self) -> dict[str, dict[str, dict[str, Any]]]:
         # A shallow copy: TinyDB replaces whole tables in the dict it gets and
         # passes it back to write(); it never mutates the table dicts we hold.
         return dict(self._tables)
@@ -367,13 +368,13 @@ class AppendTable(Table):
     tap).  Over a ``JournalStorage`` an insert is one appended line instead;
     every other operation keeps TinyDB's own code path."""
 
-    def insert(self, document):
+    def insert(self, document: Mapping[str, Any]) -> int:
         storage = self._storage
         if not isinstance(storage, JournalStorage) or isinstance(document, self.document_class):
             return super().insert(document)
         if not isinstance(document, Mapping):
             raise ValueError("Document is not a Mapping")
-        doc_id = self._get_next_id()
+        doc_id: int = self._get_next_id()  # type: ignore[no-untyped-call]
         storage.append_document(self.name, str(doc_id), dict(document))
         self.clear_cache()
         return doc_id

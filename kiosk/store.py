@@ -23,12 +23,12 @@ import threading
 import time
 from array import array
 from collections import deque
-from dataclasses import dataclass, fields, replace
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from itertools import groupby
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from tinydb import Query
 
@@ -77,7 +77,7 @@ class ResponseStore:
         self._summaries: dict[str, Any] | None = None  # summaries.json, once read
 
     # -- the writer ----------------------------------------------------------
-    def open_writer(self) -> "ResponseStore":
+    def open_writer(self) -> ResponseStore:
         """Take the data dir's lock and start the writer thread."""
         self._take_lock("stop it first or start with --data-dir pointing elsewhere")
         self._writer = threading.Thread(target=self._write_loop, name="kiosk-writer", daemon=True)
@@ -96,7 +96,7 @@ class ResponseStore:
         """Queue fields added after the tap (reason, comment, NPS) onto its record."""
         self._queue(Annotation(response, dict(extra)))
 
-    def _queue(self, item: "Response | Annotation") -> None:
+    def _queue(self, item: Response | Annotation) -> None:
         if self._writer is None:
             raise RuntimeError("store not opened for writing (call open_writer())")
         with self._wakeup:
@@ -151,7 +151,7 @@ class ResponseStore:
                 for listener in self._listeners:
                     listener(response)
 
-    def _write_durably(self, item: "Response | Annotation") -> None:
+    def _write_durably(self, item: Response | Annotation) -> None:
         if isinstance(item, Annotation):
             table = self._db_for(item.response.local_day).table(TABLE)
             table.update(item.extra, Query().id == item.response.id)
@@ -163,8 +163,9 @@ class ResponseStore:
             self._close_db()
             db = JournalDB(self.day_path(day), storage=JournalStorage, sync=self.sync,
                            valid_doc=valid_doc)
-            if db.storage.damage:
-                self.damage.append(db.storage.damage)
+            damage = cast(JournalStorage, db.storage).damage
+            if damage:
+                self.damage.append(damage)
             self._db, self._db_day = db, day
         return self._db
 
@@ -219,7 +220,7 @@ class ResponseStore:
             self._save_summaries(cache)
         return count
 
-    def lock_for_bulk(self) -> "ResponseStore":
+    def lock_for_bulk(self) -> ResponseStore:
         """Take the data dir's lock for bulk writes (``write_now``) now, before
         any reading: raises ``StoreLocked`` when a kiosk records there.  Kept
         until ``close()``; taking it twice is a no-op."""
@@ -481,7 +482,7 @@ class Annotation:
     extra: dict[str, Any]
 
 
-def _merge_annotations(items: Iterable["Response | Annotation"]) -> list[Response]:
+def _merge_annotations(items: Iterable[Response | Annotation]) -> list[Response]:
     """Unwritten queue items as whole records (an annotation carries its response)."""
     merged: dict[str, Response] = {}
     for item in items:
@@ -563,7 +564,7 @@ def _rows(hours: dict[int, Tally]) -> str:
     return base64.b64encode(flat.tobytes()).decode("ascii")
 
 
-def _decode_rows(encoded: str) -> array | None:
+def _decode_rows(encoded: str) -> array[int] | None:
     """The flat uint32 rows of ``_rows`` output, or None when the text is not a
     valid encoding (the day is then re-read from its file)."""
     try:

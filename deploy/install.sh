@@ -4,8 +4,8 @@
 #
 #   --mode cage|console  cage: full screen in the cage compositor + foot terminal (default,
 #                        needs a display with DRM/KMS); console: on the Linux console, TERM=linux
-#   --font-size N        foot's font size (points); default: from the panel's width / 64,
-#                        which gives a grid of about 80x24 (see deploy/foot.ini)
+#   --font-size N        foot's font size (points); default: from the panel's mode,
+#                        min(width / 64, height / 40), a grid of about 80x24 (see deploy/foot.ini)
 #   --no-apt             do not install Debian packages (they are already there)
 #   --no-enable          install everything but do not enable the unit
 #   --no-venv            do not build /opt/csat-kiosk (only with DESTDIR, for packaging tests)
@@ -57,20 +57,23 @@ if [ ! -f "$SRC/pyproject.toml" ] || [ ! -f "$SRC/config.toml" ]; then
     die "run it from a csat-kiosk checkout ($SRC has no pyproject.toml or config.toml)"
 fi
 
-# The panel's width in pixels, from the first connected DRM connector's preferred mode.
-panel_width() {
+# The panel's mode ("1920x1080"), from the first connected DRM connector's preferred mode.
+panel_mode() {
     local status
     for status in /sys/class/drm/card*-*/status; do
         if [ ! -r "$status" ] || [ "$(cat "$status")" != connected ]; then continue; fi
-        head -n 1 "${status%/status}/modes" 2>/dev/null | cut -dx -f1
+        head -n 1 "${status%/status}/modes" 2>/dev/null
         return
     done
 }
+# DejaVu Sans Mono in foot (dpi-aware=no) measured under cage: a cell is 0.8 x 1.65 px per
+# point, so size = min(width / 64, height / 40) gives at least 80 columns and 24 rows.
 if [ -z "$font_size" ]; then
-    width=$(panel_width || true)
-    if [[ ${width:-} =~ ^[0-9]+$ ]] && [ "$width" -ge 640 ]; then
-        font_size=$(( width / 64 ))
-        say "panel is ${width} px wide: font size $font_size (about 80 columns)"
+    mode_text=$(panel_mode || true)
+    if [[ ${mode_text:-} =~ ^([0-9]+)x([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -ge 640 ]; then
+        width=${BASH_REMATCH[1]} height=${BASH_REMATCH[2]}
+        font_size=$(( width / 64 < height / 40 ? width / 64 : height / 40 ))
+        say "panel is ${width}x${height}: font size $font_size (a grid of about 80x24)"
     else
         font_size=20
         say "no connected panel found: font size $font_size (a 1280x800 panel); change with --font-size"
@@ -79,7 +82,8 @@ fi
 
 if [ -z "$DESTDIR" ] && [ "$apt" = yes ]; then
     packages=(python3 python3-venv)
-    if [ "$mode" = cage ]; then packages+=(cage foot fonts-dejavu-core); else packages+=(console-setup); fi
+    # cage 0.1.4 (Debian 12) refuses to start without Xwayland, and does not pull it in.
+    if [ "$mode" = cage ]; then packages+=(cage xwayland foot fonts-dejavu-core); else packages+=(console-setup); fi
     say "Debian packages: ${packages[*]}"
     DEBIAN_FRONTEND=noninteractive apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}"
@@ -93,7 +97,7 @@ if [ -z "$DESTDIR" ]; then
     fi
     # Display and input without logind (logind normally grants them to the tty1 session).
     for group in video input render; do
-        getent group "$group" >/dev/null && usermod -a -G "$group" "$USER_NAME"
+        if getent group "$group" >/dev/null; then usermod -a -G "$group" "$USER_NAME"; fi
     done
 fi
 
@@ -149,7 +153,7 @@ if [ "$mode" = console ] && [ -f /etc/default/console-setup ]; then
 fi
 
 say "checking the config as the kiosk user"
-runuser -u "$USER_NAME" -- "$PREFIX/bin/kiosk" --config "$CONF_DIR/config.toml" stats >/dev/null \
+runuser -u "$USER_NAME" -- "$PREFIX/bin/kiosk" stats --config "$CONF_DIR/config.toml" >/dev/null \
     || die "the kiosk refused $CONF_DIR/config.toml (see the line above); fix it and run install.sh again"
 
 unit=csat-kiosk.service other=csat-kiosk-console.service
@@ -165,7 +169,7 @@ fi
 cat <<EOF
 
 Done.  Next:
-  set the staff PIN:  sudo runuser -u $USER_NAME -- $PREFIX/bin/kiosk --config $CONF_DIR/config.toml set-pin
+  set the staff PIN:  sudo runuser -u $USER_NAME -- $PREFIX/bin/kiosk set-pin --config $CONF_DIR/config.toml
   start it now:       sudo systemctl start $unit     (or reboot)
   logs:               journalctl -u $unit
 EOF

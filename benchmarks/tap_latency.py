@@ -11,6 +11,8 @@ after the key.  p50/p90/p99 over --taps taps each, after 3 warm-up taps.
 
 --strace  also times key -> fdatasync returned, in a third run of the kiosk under
           `strace -f --seccomp-bpf -e trace=fdatasync` (strace slows the traced calls a little).
+--profile FILE  a pyinstrument profile of the kiosk's main thread from each key to the
+          thank-you's paint (pip install pyinstrument).
 --trace   also runs the kiosk with timestamps at each stage of the tap path (pty read by the
           driver thread, key binding, RatingChosen handled, queued, writer thread wakes,
           journal write, fdatasync done, thank-you mounted, its first paint), all on the
@@ -312,11 +314,25 @@ def traced_child(trace_path: str, argv: list[str]) -> int:
         real_sync(fd)
         mark(STAGES[7])
 
+    profile_path = os.environ.get("TAP_LATENCY_PROFILE")
+    profiler = None
+    if profile_path:
+        from pyinstrument import Profiler  # benchmark-only: pip install pyinstrument
+        profiler = Profiler(interval=0.0001, async_mode="disabled")
+
     def driver_write(self: Any, data: str) -> None:
         if state["thanks"]:
             state["thanks"] = False
             mark(STAGES[9])
+            if profiler is not None and profiler.is_running:
+                profiler.stop()  # the main thread, from the key to the thank-you's paint
         original_driver_write(self, data)
+
+    def survey_key(self: Any, event: Any) -> None:
+        if profiler is not None and not profiler.is_running:
+            profiler.start()
+        mark(STAGES[1])
+        original_survey_key(self, event)
 
     def thanks_mount(self: Any) -> None:
         mark(STAGES[8])
@@ -330,7 +346,8 @@ def traced_child(trace_path: str, argv: list[str]) -> int:
     elif experiment == "write-in-handler":
         # The tap made durable on the event loop, before the thank-you is pushed.
         store.ResponseStore.record = lambda self, response: self._write_durably(response)  # type: ignore[method-assign]
-    wrap(SurveyScreen, "on_key", STAGES[1])
+    original_survey_key = SurveyScreen.on_key
+    SurveyScreen.on_key = functools.wraps(original_survey_key)(survey_key)  # type: ignore[method-assign]
     wrap(SurveyScreen, "action_choose", STAGES[2])
     wrap(KioskApp, "on_rating_chosen", STAGES[3])
     wrap(store.ResponseStore, "_queue", STAGES[4])
@@ -339,7 +356,18 @@ def traced_child(trace_path: str, argv: list[str]) -> int:
     LinuxDriver.write = driver_write  # type: ignore[method-assign]
     original_thanks_mount = ThanksScreen.on_mount
     ThanksScreen.on_mount = functools.wraps(original_thanks_mount)(thanks_mount)  # type: ignore[method-assign]
-    return cli.main(argv)
+    try:
+        return cli.main(argv)
+    finally:
+        if profiler is not None and profile_path:
+            if profiler.is_running:
+                profiler.stop()
+            try:
+                text = (profiler.output_text(show_all=False) + "\n\nSelf time, top frames:\n"
+                        + "\n".join(profiler.output_text(flat=True).splitlines()[:40]))
+            except Exception as exc:  # say why in the file the parent reads
+                text = f"no profile: {exc!r}"
+            Path(profile_path).write_text(text)
 
 
 EXPERIMENTS = {
@@ -349,13 +377,16 @@ EXPERIMENTS = {
 }
 
 
-def trace_series(tmp: Path, taps: int, experiment: str = "") -> tuple[PtyApp, dict[str, dict[str, float]]]:
+def trace_series(tmp: Path, taps: int, experiment: str = "",
+                 profile: Path | None = None) -> tuple[PtyApp, dict[str, dict[str, float]]]:
     name = f"kiosk-traced{'-' + experiment if experiment else ''}"
     trace = tmp / f"{name}.tsv"
     config = kiosk_config(tmp, name)
     argv = [sys.executable, str(Path(__file__).resolve()), "--traced-child", str(trace), "--",
             "run", "--config", str(config)]
     env = {**_env(), "TAP_LATENCY_EXPERIMENT": experiment}
+    if profile is not None:
+        env["TAP_LATENCY_PROFILE"] = str(profile)
     app = PtyApp(f"kiosk ({EXPERIMENTS[experiment]})", argv, tmp / name / "responses", ".jsonl",
                  THANK_YOU_SECONDS + 0.35, env)
     starts: list[float] = []
@@ -388,6 +419,9 @@ def main() -> int:
     parser.add_argument("--taps", type=int, default=100)
     parser.add_argument("--strace", action="store_true")
     parser.add_argument("--trace", action="store_true")
+    parser.add_argument("--profile", type=Path, metavar="FILE",
+                        help="pyinstrument profile of the kiosk's main thread from each key to "
+                             "the thank-you's paint, written to FILE (needs pyinstrument)")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--tmp", type=Path)
     args = parser.parse_args()
@@ -428,6 +462,9 @@ def main() -> int:
             line = summary(app.key_to_line)
             figures[f"kiosk_traced_{exp or 'shipped'}"] = {"key_to_line": line, "stages": stages}
             print(f"  key -> line, {EXPERIMENTS[exp]:44} p50 {line['p50']:6.2f}  p90 {line['p90']:6.2f}")
+    if args.profile:
+        app, stages = trace_series(tmp, args.taps, "", args.profile.resolve())
+        print(f"pyinstrument profile of the main thread, key -> thank-you painted: {args.profile}")
     figures["load_after"] = os.getloadavg()[0]
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1))

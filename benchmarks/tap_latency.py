@@ -94,6 +94,7 @@ class PtyApp:
     key_to_line: list[float] = field(default_factory=list)
     key_to_paint: list[float] = field(default_factory=list)
     key_wall: list[float] = field(default_factory=list)
+    retries: int = 0
 
     def start(self) -> None:
         self.master, slave = pty.openpty()
@@ -165,7 +166,7 @@ class PtyApp:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(10)
+                self.proc.wait(60)  # a profiled kiosk writes its profile on the way out
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
@@ -228,7 +229,13 @@ def run_series(apps: list[PtyApp], taps: int) -> None:
             app.wait_ready()
         for i in range(WARMUP + taps):
             for app in apps:
-                if not app.tap():
+                # A key that lands while the thank-you still shows is ignored by design
+                # (a slow machine): try again, up to 5 times; only a recorded tap is timed.
+                for _attempt in range(5):
+                    if app.tap(timeout=2.0):
+                        break
+                    app.retries += 1
+                else:
                     raise SystemExit(f"{app.name}: tap {i} never reached the file")
                 if i == WARMUP - 1:
                     app.key_to_line.clear()
@@ -393,8 +400,11 @@ def trace_series(tmp: Path, taps: int, experiment: str = "",
     original_tap = app.tap
 
     def tap(timeout: float = 5.0) -> bool:
-        starts.append(time.perf_counter())
-        return original_tap(timeout)
+        start = time.perf_counter()
+        recorded = original_tap(timeout)
+        if recorded:
+            starts.append(start)
+        return recorded
     app.tap = tap  # type: ignore[method-assign]
     run_series([app], taps)
     events = []
@@ -435,7 +445,8 @@ def main() -> int:
     print(f"{'':34} {'p50':>7} {'p90':>7} {'p99':>7}  ms")
     for app in (kiosk, minimal):
         line, paint = summary(app.key_to_line), summary(app.key_to_paint)
-        figures[app.name] = {"key_to_line": line, "key_to_first_output": paint}
+        figures[app.name] = {"key_to_line": line, "key_to_first_output": paint,
+                             "keys_ignored_and_retried": app.retries}
         print(f"{app.name + ': key -> line':34} {line['p50']:7.2f} {line['p90']:7.2f} {line['p99']:7.2f}")
         print(f"{app.name + ': key -> first output':34} {paint['p50']:7.2f} {paint['p90']:7.2f} "
               f"{paint['p99']:7.2f}")

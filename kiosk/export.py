@@ -141,8 +141,13 @@ def _line(doc: Any, middles: dict[tuple, tuple[str, str] | None]) -> str | None:
     """One CSV line, or None for a document that is not a usable response."""
     try:
         get = doc.get
-        key = (get("kiosk"), get("question"), get("score"), get("label"), get("language"),
-               get("flagged"), get("reason"), get("nps"))
+        # 4.0 == 4 == True and 0 == False hash alike: the numeric fields go into the
+        # key with their type, or one wrong-typed record would stand for every good
+        # one after it.  Text fields need no type: no other JSON value equals a str.
+        # A missing flagged (valid, older records) and a null one (not) differ too.
+        score, flagged, nps = get("score"), get("flagged", False), get("nps")
+        key = (get("kiosk"), get("question"), score, type(score), get("label"),
+               get("language"), flagged, type(flagged), get("reason"), nps, type(nps))
         middle = middles[key]
     except KeyError:
         middle = middles[key] = _middle(doc)

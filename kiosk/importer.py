@@ -19,14 +19,18 @@ How it decides, in this order:
    there makes the CLI answer with one line and exit code 2, nothing written).
 3. Rows are validated one by one; a bad row is rejected with a reason
    (``file:line: why``) and the rest go on.  A row is stored whole or not at all.
-4. Good rows are collected in chunks of ``CHUNK_ROWS``, grouped by local day
-   (``Response.local_day``, the store's partition) and checked against that
-   day's stored documents only: memory stays flat however long the file or the
-   history.  An id already stored with the same values counts as "already
-   present" (so importing a file twice adds nothing); with other values the row
-   is rejected and the stored one kept.  An id seen twice in one import counts
-   once the same way.  Each chunk goes to the store with ``write_now`` (one
-   append and one fsync per day file).
+   A timestamp must lie in 2000-01-01 00:00 UTC .. now + 1 day (``EARLIEST``,
+   ``FUTURE_SLACK``; the clock is injectable): year 1, year 9999 or a skewed
+   clock are rejected with that reason, never stored.
+4. Identity is the response id across the whole data dir (``stored_ids``: every
+   day file read once, whatever the importing process's time zone or the day
+   file a row would land in).  An id already stored with the same values counts
+   as "already present" (so importing a file twice, under any ``TZ``, adds
+   nothing); with other values (another timestamp, score…) the row is rejected
+   with the differing columns named and the stored one kept.  An id seen twice in
+   one import counts once the same way.  Good rows are written in chunks of
+   ``CHUNK_ROWS`` with ``write_now`` (one append and one fsync per day file);
+   memory is the id index (~130 bytes per stored id) plus one chunk.
 
 Report (stdout): one line per file and one total line with rows added / already
 present / rejected, then up to ``MAX_REASONS`` rejection reasons and
@@ -49,14 +53,15 @@ import dataclasses
 import os
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, TextIO
 
 from kiosk.config import Config
 from kiosk.export import COLUMNS, csv_row, neutralise
-from kiosk.models import Response
+from kiosk.models import Response, local_now
 from kiosk.store import ResponseStore
 
 REFUSED = 2
@@ -78,6 +83,11 @@ READ_PIECE = 65_536  # characters per readline(): no line is ever read whole
 SCAN_BLOCK = 1 << 20  # bytes per block when checking the encoding
 CHUNK_ROWS = 20_000
 MAX_REASONS = 20
+# A plausible answer time: from 2000-01-01 00:00 UTC to one day after the importing
+# machine's now (clock skew between kiosks); anything else is a broken clock or a
+# made-up row, and would break day partitions and charts (year 1, year 9999).
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+FUTURE_SLACK = timedelta(days=1)
 
 _SCORES = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5}
 _FLAGS = {"1": True, "true": True, "0": False, "false": False, "": False}
@@ -296,8 +306,10 @@ def _show(value: str, limit: int = 40) -> str:
     return repr(value[:limit]) + ("…" if len(value) > limit else "")
 
 
-def parse_row(fields: list[str], header: Header) -> tuple[Response, date]:
-    """The response a row describes and its local day, or ``RowError``."""
+def parse_row(fields: list[str], header: Header, latest: datetime | None = None
+              ) -> tuple[Response, date]:
+    """The response a row describes and its local day, or ``RowError``.  With
+    ``latest``, a timestamp outside ``EARLIEST`` .. ``latest`` is refused."""
     if len(fields) != header.width:
         raise RowError(f"has {len(fields)} fields, the header has {header.width}")
     index = header.index
@@ -321,6 +333,10 @@ def parse_row(fields: list[str], header: Header) -> tuple[Response, date]:
                        "(like 2026-11-20T10:00:00+01:00)") from None
     if timestamp.tzinfo is None or timestamp.utcoffset() is None:
         raise RowError(f"timestamp {_show(stamp)} has no UTC offset (like +01:00)")
+    if latest is not None and not _plausible(timestamp, latest):
+        raise RowError(f"timestamp {_show(stamp)} is outside {EARLIEST.date()} .. "
+                       f"{latest.isoformat()} (now + 1 day): check the clock of the kiosk "
+                       "that wrote it")
     try:
         day = timestamp.astimezone().date()
     except (OverflowError, ValueError, OSError):
@@ -360,6 +376,13 @@ def parse_row(fields: list[str], header: Header) -> tuple[Response, date]:
     return response, day
 
 
+def _plausible(timestamp: datetime, latest: datetime) -> bool:
+    try:
+        return EARLIEST <= timestamp <= latest
+    except OverflowError:  # year 1 or 9999 with an offset that leaves the calendar
+        return False
+
+
 def _doc(response: Response) -> dict[str, Any]:
     """``response.to_doc()`` without ``dataclasses.asdict``'s deep copies."""
     doc = {"id": response.id, "timestamp": response.timestamp.isoformat(),
@@ -382,6 +405,24 @@ def _differences(stored: dict[str, Any], response: Response) -> list[str]:
     old_row = [str(v) for v in csv_row(stored)]
     new_row = [str(v) for v in csv_row(new)]
     return [name for name, a, b in zip(COLUMNS, old_row, new_row) if a != b]
+
+
+# -- identity: every id in the data dir ------------------------------------------------
+
+def stored_ids(store: ResponseStore) -> dict[str, Path]:
+    """Every response id stored in the data dir, with the day file holding it.
+
+    Identity is the id across the whole data dir: not the local day (which depends
+    on the time zone of whoever computes it), not the file a row would land in.
+    Costs one pass over every day file and ~130 bytes per stored id.  The one
+    place to swap for the store's own id reader when it has one."""
+    ids: dict[str, Path] = {}
+    for path, docs in store.iter_day_batches():
+        for doc in docs:
+            ident = doc.get("id") if type(doc) is dict else None
+            if type(ident) is str:
+                ids.setdefault(ident, path)
+    return ids
 
 
 # -- the import -----------------------------------------------------------------------
@@ -412,10 +453,13 @@ class Importer:
 
     store: ResponseStore
     chunk_rows: int = 0  # 0: CHUNK_ROWS, read when the import runs
+    now: Callable[[], datetime] = local_now  # the clock for the plausibility window
     files: list[Counts] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     more_reasons: int = 0
     _chunk: list[_Row] = field(default_factory=list)
+    _ids: dict[str, Path] | None = None  # every stored id -> its day file; read at first use
+    _latest: datetime | None = None
 
     def import_file(self, path: str) -> Counts:
         counts = Counts(path)
@@ -460,7 +504,9 @@ class Importer:
         if not any(fields):
             return None  # a blank line, or a row of empty cells: nothing to import
         try:
-            response, day = parse_row(fields, header)
+            if self._latest is None:  # one clock reading per import: one window
+                self._latest = self.now() + FUTURE_SLACK
+            response, day = parse_row(fields, header, self._latest)
         except RowError as exc:
             self._reject(counts, record.line, str(exc))
             return None
@@ -473,51 +519,69 @@ class Importer:
         else:
             self.more_reasons += 1
 
-    def _duplicate(self, row: _Row, differences: list[str], where: str) -> None:
+    def _duplicate(self, row: _Row, differences: list[str], where: str, kept: str) -> None:
         if differences:
             self._reject(row.counts, row.line,
                          f"id {_show(row.response.id)} {where} with a different "
-                         f"{', '.join(differences)}; the first one is kept")
+                         f"{', '.join(differences)}; the {kept} one is kept")
         else:
             row.counts.present += 1
 
     def _flush(self) -> None:
-        """Dedupe the chunk per local day against itself and that day's stored
-        documents, then write what is new."""
+        """Dedupe the chunk by id against itself and every id in the data dir
+        (whatever its day file), then write what is new."""
         chunk, self._chunk = self._chunk, []
         if not chunk:
             return
-        by_day: dict[date, dict[str, _Row]] = {}
+        rows: dict[str, _Row] = {}
         for row in chunk:
-            rows = by_day.setdefault(row.day, {})
             first = rows.get(row.response.id)
             if first is None:
                 rows[row.response.id] = row
             else:
                 self._duplicate(row, _differences(_doc(first.response), row.response),
-                                f"is also on {first.counts.name}:{first.line}")
+                                f"is also on {first.counts.name}:{first.line}", "first")
         try:
-            self._store(by_day)
+            self._store(rows)
         except OSError as exc:
             raise StoreFailed(exc.strerror or str(exc)) from exc
 
-    def _store(self, by_day: dict[date, dict[str, _Row]]) -> None:
+    def _store(self, rows: dict[str, _Row]) -> None:
+        if self._ids is None:
+            self._ids = stored_ids(self.store)
+        ids = self._ids
+        stored: dict[Path, dict[str, dict[str, Any]]] = {}  # day files read for this chunk
         new: list[_Row] = []
-        for day in sorted(by_day):
-            rows = by_day[day]
-            if self.store.day_path(day).exists():
-                for doc in self.store.iter_day_docs(day):
-                    doc_id = doc.get("id")
-                    row = rows.pop(doc_id, None) if isinstance(doc_id, str) else None
-                    if row is not None:
-                        self._duplicate(row, _differences(doc, row.response), "is already stored")
-                        if not rows:
-                            break
-            new.extend(rows.values())
+        for ident, row in rows.items():
+            path = ids.get(ident)
+            if path is None:
+                new.append(row)
+                continue
+            if path not in stored:
+                docs = self._read_day_file(path)
+                stored[path] = {d["id"]: d for d in docs
+                                if type(d) is dict and type(d.get("id")) is str}
+            doc = stored[path].get(ident, {})
+            self._duplicate(row, _differences(doc, row.response),
+                            f"is already stored in {path.name}", "stored")
         if new:
+            new.sort(key=lambda row: row.day)  # one append per day file
             self.store.write_now(row.response for row in new)
+            paths: dict[date, Path] = {}
             for row in new:
                 row.counts.added += 1
+                if row.day not in paths:
+                    paths[row.day] = self.store.day_path(row.day)
+                ids[row.response.id] = paths[row.day]
+
+    def _read_day_file(self, path: Path) -> list[dict[str, Any]]:
+        from kiosk.storage import read_documents
+        from kiosk.store import TABLE
+
+        try:
+            return read_documents(path, TABLE, self.store.damage)
+        except FileNotFoundError:
+            return []
 
     # -- the report -------------------------------------------------------------------
     def total(self) -> Counts:

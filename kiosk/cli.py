@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from kiosk.config import Config, ConfigError, ensure_data_dir, load_config
+from kiosk.fallback import save_unwritten
 from kiosk.store import ResponseStore, StoreLocked
 
 USAGE_ERROR = 2
@@ -116,24 +117,6 @@ def run(args: argparse.Namespace, config: Config) -> int:
             print(f"kiosk: {len(unwritten)} response(s) could not be written to "
                   f"{config.data_dir}; saved to {saved}", file=sys.stderr)
     return 0
-
-
-def save_unwritten(responses, data_dir: Path) -> str:
-    """Last resort on exit: put taps the store could not write somewhere readable."""
-    lines = "".join(json.dumps(r.to_doc(), ensure_ascii=False) + "\n" for r in responses)
-    stamp = date.today().isoformat()
-    for folder in (data_dir, Path.home(), Path("/tmp")):
-        target = folder / f"unsaved-responses-{stamp}-{os.getpid()}.jsonl"
-        try:
-            with open(target, "a", encoding="utf-8") as handle:
-                handle.write(lines)
-                handle.flush()
-                os.fsync(handle.fileno())
-            return str(target)
-        except OSError:
-            continue
-    sys.stderr.write(lines)
-    return "standard error (no writable place found)"
 
 
 def export(args: argparse.Namespace, config: Config) -> int:

@@ -50,6 +50,7 @@ import argparse
 import codecs
 import csv
 import dataclasses
+import json
 import os
 import stat
 import sys
@@ -61,7 +62,7 @@ from typing import Any, TextIO
 
 from kiosk.config import Config
 from kiosk.export import COLUMNS, csv_row, neutralise
-from kiosk.models import Response, local_now
+from kiosk.models import Response, doc_problem, local_now
 from kiosk.store import ResponseStore
 
 REFUSED = 2
@@ -164,6 +165,8 @@ def _check_file(path: str) -> NotAnExport | None:
         return NotAnExport(f"{path}: empty file, not a kiosk export")
     try:
         _check_encoding(path)
+        if is_json_lines(path):
+            return None  # a fallback file: checked line by line
         with open(path, encoding="utf-8-sig", newline="") as handle:
             _read_header(path, iter_records(handle))
     except NotAnExport as exc:
@@ -289,6 +292,42 @@ def _split(text: str) -> list[str]:
     if len(rows) != 1:
         raise csv.Error("more than one row")
     return rows[0]
+
+
+# -- the fallback file (JSON lines) -------------------------------------------------------
+
+def is_json_lines(path: str) -> bool:
+    """A file of ``Response.to_doc()`` lines, as ``kiosk.fallback`` writes them."""
+    return path.lower().endswith(".jsonl")
+
+
+# An export's columns, in order: a fallback document goes through the same row checks.
+_EXPORT_HEADER = Header({name: i for i, name in enumerate(COLUMNS) if name in KNOWN_COLUMNS},
+                        len(COLUMNS))
+
+
+def _json_lines(handle: TextIO) -> Iterator[tuple[int, str | None, int]]:
+    """(line number, text or None when longer than ``MAX_RECORD_CHARS``, length)."""
+    number = 0
+    while piece := handle.readline(READ_PIECE):
+        number += 1
+        pieces, length = [piece], len(piece)
+        while not piece.endswith("\n") and (piece := handle.readline(READ_PIECE)):
+            length += len(piece)
+            if length <= MAX_RECORD_CHARS:
+                pieces.append(piece)
+        yield number, "".join(pieces) if length <= MAX_RECORD_CHARS else None, length
+
+
+def _fields_of_doc(doc: Any) -> list[str]:
+    """A fallback document as the cells an export would write (``RowError`` when it
+    is not a response), so that ``parse_row`` checks it like any imported row."""
+    if type(doc) is not dict:
+        raise RowError("not a JSON object")
+    problem = doc_problem(doc)
+    if problem is not None:
+        raise RowError(f"not a response ({problem})")
+    return ["" if value is None else str(value) for value in csv_row(doc)]
 
 
 # -- one row -----------------------------------------------------------------------------
@@ -466,6 +505,9 @@ class Importer:
         self.files.append(counts)
         limit = self.chunk_rows or CHUNK_ROWS
         try:
+            if is_json_lines(path):
+                self._import_json_lines(path, counts, limit)
+                return counts
             with open(path, encoding="utf-8-sig", newline="") as handle:
                 records = iter_records(handle)
                 header = _read_header(path, records)
@@ -486,6 +528,35 @@ class Importer:
         self._flush()
         return counts
 
+    def _import_json_lines(self, path: str, counts: Counts, limit: int) -> None:
+        with open(path, encoding="utf-8") as handle:
+            for number, text, length in _json_lines(handle):
+                if text is None:
+                    self._reject(counts, number, f"line is {length} characters long (at most "
+                                 f"{MAX_RECORD_CHARS})")
+                    continue
+                if not text.strip():
+                    continue
+                try:
+                    try:
+                        doc = json.loads(text)
+                    except ValueError:
+                        raise RowError("not a JSON object") from None
+                    response, day = parse_row(_fields_of_doc(doc), _EXPORT_HEADER,
+                                              self._window_end())
+                except RowError as exc:
+                    self._reject(counts, number, str(exc))
+                    continue
+                self._chunk.append(_Row(response, day, counts, number))
+                if len(self._chunk) >= limit:
+                    self._flush()
+        self._flush()
+
+    def _window_end(self) -> datetime:
+        if self._latest is None:  # one clock reading per import: one window
+            self._latest = self.now() + FUTURE_SLACK
+        return self._latest
+
     def _row(self, record: Record, header: Header, counts: Counts) -> _Row | None:
         if record.text is None:
             self._reject(counts, record.line,
@@ -504,9 +575,7 @@ class Importer:
         if not any(fields):
             return None  # a blank line, or a row of empty cells: nothing to import
         try:
-            if self._latest is None:  # one clock reading per import: one window
-                self._latest = self.now() + FUTURE_SLACK
-            response, day = parse_row(fields, header, self._latest)
+            response, day = parse_row(fields, header, self._window_end())
         except RowError as exc:
             self._reject(counts, record.line, str(exc))
             return None

@@ -1,16 +1,22 @@
 """CSV out: one row per response, safe to open in Excel and LibreOffice."""
 from __future__ import annotations
 
+import errno
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from functools import partial
 from multiprocessing import get_context
+from datetime import date
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from kiosk.models import answer_problem, doc_problem
+
+if TYPE_CHECKING:
+    from kiosk.store import ResponseStore
 
 COLUMNS = ("id", "timestamp", "kiosk", "question", "score", "label", "language", "flagged",
            "reason", "comment", "nps")
@@ -68,6 +74,19 @@ def _plain(text: str) -> bool:
             and "," not in text and '"' not in text)
 
 
+class UnreadableDataDir(Exception):
+    """The responses folder or a day file cannot be read: one line, which and why."""
+
+
+def day_files_to_export(store: "ResponseStore", since: date | None, until: date | None
+                        ) -> list[Path]:
+    try:
+        return store.day_files(since, until)
+    except OSError as exc:
+        raise UnreadableDataDir(f"cannot read {store.responses_dir} "
+                                f"({exc.strerror or exc})") from None
+
+
 def render_day_file(path: Path) -> tuple[bytes, int, int]:
     """The CSV lines of one day file, UTF-8 encoded (cheap to hand between
     processes): (lines, rows, records skipped as damaged)."""
@@ -79,6 +98,8 @@ def render_day_file(path: Path) -> tuple[bytes, int, int]:
         docs = read_documents(path, TABLE, damage)
     except FileNotFoundError:
         return b"", 0, 0  # gone meanwhile
+    except OSError as exc:  # a folder, no permission, an I/O error
+        raise UnreadableDataDir(f"cannot read {path} ({exc.strerror or exc})") from None
     lines = []
     bad = sum(d.lines for d in damage)
     middles = _MIDDLES
@@ -134,7 +155,12 @@ def _renderer(files: int) -> Iterator[Callable]:
         return
     # spawn, not fork: the admin view exports from a thread of a running app.
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-        yield partial(pool.map, chunksize=16)
+        try:
+            yield partial(pool.map, chunksize=16)
+        except BaseException:
+            # The reader went away (closed pipe, full disk): do not render the rest.
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
 
 
 def _line(doc: Any, middles: dict[tuple, tuple[str, str] | None]) -> str | None:
@@ -197,14 +223,44 @@ def safe_export_path(export_dir: Path, name: str) -> Path:
     return target
 
 
+EXPORT_MODE = 0o600  # answers and comments: for the kiosk's user only
+
+
 def export_to_file(day_files: list[Path], target: Path, bom: bool = False,
-                   on_bad: Callable[[Path, int], None] | None = None) -> int:
-    """Write a CSV export atomically (a half-written file never has the final name)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial")
-    with open(partial, "w", encoding="utf-8", newline="") as out:
-        count = write_csv(day_files, out, bom=bom, on_bad=on_bad)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(partial, target)
+                   on_bad: Callable[[Path, int], None] | None = None,
+                   create_dir: bool = True) -> int:
+    """Write a CSV export atomically: into a new temporary file of a random name in
+    the same folder (``mkstemp``: O_EXCL, so never through a planted symlink; mode
+    ``EXPORT_MODE``), fsynced, renamed over ``target``, folder fsynced.  A kill or a
+    full disk at any point leaves ``target`` as it was (or absent), never partial."""
+    folder = target.parent
+    if create_dir:
+        folder.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".partial")
+    try:
+        os.fchmod(fd, EXPORT_MODE)
+        with open(fd, "w", encoding="utf-8", newline="") as out:
+            count = write_csv(day_files, out, bom=bom, on_bad=on_bad)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+    _fsync_dir(folder)
     return count
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the new name durable (a power cut after the rename keeps the file)."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP):  # file systems that cannot
+            raise
+    finally:
+        os.close(fd)

@@ -134,7 +134,7 @@ def run_import(args: argparse.Namespace, config: Config) -> int:
     except StoreFailed as exc:
         failure = f"{config.data_dir}: cannot store the rows ({exc})"
     except OSError as exc:  # taking the lock
-        failure = f"{config.data_dir}: cannot lock the data dir ({exc.strerror or exc})"
+        failure = f"{config.data_dir}: cannot lock the data dir ({os_reason(exc)})"
     finally:
         store.close()
     for line in job.report_lines():  # on a failure: what was done before it
@@ -145,6 +145,12 @@ def run_import(args: argparse.Namespace, config: Config) -> int:
         print(f"kiosk: {failure}", file=sys.stderr)
         return REFUSED
     return job.exit_code()
+
+
+def os_reason(exc: OSError) -> str:
+    """Why, and which file when it is not the one the message already names."""
+    reason = exc.strerror or str(exc)
+    return f"{reason}: {exc.filename}" if exc.filename else reason
 
 
 # -- whole-file checks --------------------------------------------------------------
@@ -613,7 +619,7 @@ class Importer:
         try:
             self._store(rows)
         except OSError as exc:
-            raise StoreFailed(exc.strerror or str(exc)) from exc
+            raise StoreFailed(os_reason(exc)) from exc
 
     def _store(self, rows: dict[str, _Row]) -> None:
         if self._ids is None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -22,22 +23,50 @@ COLUMNS = ("id", "timestamp", "kiosk", "question", "score", "label", "language",
            "reason", "comment", "nps")
 TEXT_COLUMNS = ("id", "kiosk", "question", "label", "language", "reason", "comment")
 
-# A cell starting with one of these is run as a formula by spreadsheets.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A cell starting with one of these may be run as a formula by a spreadsheet: the
+# signs themselves, what spreadsheets trim or fold before they look (white space,
+# invisible format characters, a byte order mark), and look-alike signs (full-width,
+# small forms, super/subscript, the Unicode minus).
+_FORMULA_STARTS = frozenset(
+    "=+-@"
+    "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"      # white space
+    "\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"        # invisible
+    "\uff1d\uff0b\uff20\uff0d\u2212\ufe62\ufe63\ufe66\ufe6b\u207a\u207b"
+    "\u207c\u208a\u208b\u208c")                                     # look-alikes
 # ... and a cell starting with the guard itself is guarded too, so that the
 # guard is exactly reversible (``importer.unguard``).
-_GUARDED_STARTS = (*_FORMULA_STARTS, "'")
+_GUARDED_STARTS = _FORMULA_STARTS | {"'"}
+# Control characters other than tab, LF and CR (C0 with ESC, DEL, C1 with CSI):
+# written as visible symbols, so that a CSV shown in a terminal cannot carry an
+# escape sequence.  C0 become the Unicode control pictures (ESC -> U+241B),
+# DEL U+2421, C1 the replacement character U+FFFD.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_PICTURES = {**{c: chr(0x2400 + c) for c in range(0x20)}, 0x7F: "\u2421",
+             **{c: "\ufffd" for c in range(0x80, 0xA0)}}
 _QUOTE_IF = (",", '"', "\r", "\n")  # what makes csv.writer (QUOTE_MINIMAL) quote a cell
 _TEXT = frozenset(TEXT_COLUMNS)
 HEADER = ",".join(COLUMNS) + "\r\n"
 
 
-def neutralise(text: str) -> str:
+def visible(text: str) -> str:
+    """Control characters (not tab, LF, CR) as visible symbols (see ``_CONTROL``).
+    One-way: the symbols stay symbols on import; applying it twice changes nothing."""
+    return text.translate(_PICTURES) if _CONTROL.search(text) else text
+
+
+def guard(text: str) -> str:
     """Make a text cell inert in spreadsheets (CSV formula injection): a
     leading quote is shown as text by Excel and LibreOffice, not evaluated.
     A text that already starts with ``'`` gets one more, so an import can
-    always take exactly one off."""
-    return "'" + text if text.startswith(_GUARDED_STARTS) else text
+    always take exactly one off (``importer.unguard``)."""
+    return "'" + text if text[:1] in _GUARDED_STARTS else text
+
+
+def neutralise(text: str) -> str:
+    """A text cell as export writes it: control characters made visible, then guarded."""
+    return guard(visible(text))
 
 
 def _value(column: str, value: Any) -> Any:
@@ -66,7 +95,7 @@ def _cell(column: str, value: Any) -> str:
 # The columns that repeat, in CSV order, and the cheap check that lets an id we
 # made (uuid4) or an ISO timestamp through as it is: no guard, no quotes needed.
 _MIDDLE = ("kiosk", "question", "score", "label", "language", "flagged", "reason")
-_GUARD_STARTS = frozenset(_GUARDED_STARTS)
+_GUARD_STARTS = _GUARDED_STARTS
 
 
 def _plain(text: str) -> bool:

@@ -5,8 +5,10 @@ question,score,label,language``; ``flagged`` is optional, as in older exports),
 in any column order, with or without a UTF-8 byte order mark.  The optional
 annotations ``reason``, ``comment`` (text) and ``nps`` (0-10) are read when the
 ``Response`` model has them (an empty cell: none); any other column is ignored.  The formula-injection guard of
-``export.neutralise`` (a ``'`` before ``= + - @ tab CR`` or before a ``'``) is taken
-off text cells again, so export -> import -> export gives identical files.
+``export.guard`` (a ``'`` before ``= + - @``, white space, invisible or look-alike
+signs, or before a ``'``) is taken off text cells again, and control characters
+are made visible as export writes them (``export.visible``), so export -> import
+-> export gives identical files.
 
 How it decides, in this order:
 
@@ -61,7 +63,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from kiosk.config import Config
-from kiosk.export import COLUMNS, csv_row, neutralise
+from kiosk.export import COLUMNS, csv_row, guard, visible
 from kiosk.models import Response, doc_problem, local_now
 from kiosk.store import ResponseStore
 
@@ -339,11 +341,19 @@ def _fields_of_doc(doc: Any) -> list[str]:
 # -- one row -----------------------------------------------------------------------------
 
 def unguard(text: str) -> str:
-    """Undo exactly ``export.neutralise``: drop one leading ``'`` when the rest
-    starts with ``= + - @`` tab, CR or ``'`` (what neutralise guards)."""
-    if text.startswith("'") and neutralise(text[1:]) == text:
+    """Undo exactly ``export.guard``: drop one leading ``'`` when the rest starts
+    with what guard guards (``= + - @``, white space, invisible and look-alike
+    signs, or ``'``)."""
+    if text.startswith("'") and guard(text[1:]) == text:
         return text[1:]
     return text
+
+
+def _text_cell(value: str) -> str:
+    """A text cell as stored: control characters made visible as export writes them
+    (so a round trip is byte-identical), the formula guard taken off."""
+    value = visible(value)
+    return unguard(value) if value[:1] == "'" else value
 
 
 def _show(value: str, limit: int = 40) -> str:
@@ -360,9 +370,7 @@ def parse_row(fields: list[str], header: Header, latest: datetime | None = None
     index = header.index
     text: dict[str, str] = {}
     for name, limit in _TEXT_LIMITS:
-        value = fields[index[name]]
-        if value[:1] == "'":
-            value = unguard(value)
+        value = _text_cell(fields[index[name]])
         if len(value) > limit:
             raise RowError(f"{name} is {len(value)} characters long (at most {limit})")
         if not value.strip():
@@ -400,9 +408,7 @@ def parse_row(fields: list[str], header: Header, latest: datetime | None = None
     annotations: dict[str, Any] = {}
     for name in _OPTIONAL_TEXT:
         if name in index:
-            value = fields[index[name]]
-            if value[:1] == "'":
-                value = unguard(value)
+            value = _text_cell(fields[index[name]])
             if len(value) > MAX_FIELD_CHARS:
                 raise RowError(f"{name} is {len(value)} characters long "
                                f"(at most {MAX_FIELD_CHARS})")

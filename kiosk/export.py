@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from kiosk.models import answer_problem, doc_problem
 
 if TYPE_CHECKING:
+    from kiosk.storage import Damage
     from kiosk.store import ResponseStore
 
 COLUMNS = ("id", "timestamp", "kiosk", "question", "score", "label", "language", "flagged",
@@ -122,7 +123,7 @@ def render_day_file(path: Path) -> tuple[bytes, int, int]:
     from kiosk.storage import read_documents
     from kiosk.store import TABLE
 
-    damage: list = []
+    damage: list[Damage] = []
     try:
         docs = read_documents(path, TABLE, damage)
     except FileNotFoundError:
@@ -144,7 +145,7 @@ def render_day_file(path: Path) -> tuple[bytes, int, int]:
 
 # Cells of the repeating columns, per distinct combination (a few hundred in all):
 # shared by every day file a process renders.
-_MIDDLES: dict[tuple, tuple[str, str] | None] = {}
+_MIDDLES: dict[tuple[Any, ...], tuple[str, str] | None] = {}
 PARALLEL_FROM = 64  # day files; below that, starting worker processes costs more than it saves
 
 
@@ -177,7 +178,7 @@ def write_csv(day_files: list[Path], out: TextIO, bom: bool = False,
 
 
 @contextmanager
-def _renderer(files: int) -> Iterator[Callable]:
+def _renderer(files: int) -> Iterator[Callable[..., Iterator[tuple[bytes, int, int]]]]:
     workers = os.cpu_count() or 1
     if files < PARALLEL_FROM or workers < 2:
         yield map
@@ -192,7 +193,7 @@ def _renderer(files: int) -> Iterator[Callable]:
             raise
 
 
-def _line(doc: Any, middles: dict[tuple, tuple[str, str] | None]) -> str | None:
+def _line(doc: Any, middles: dict[tuple[Any, ...], tuple[str, str] | None]) -> str | None:
     """One CSV line, or None for a document that is not a usable response."""
     try:
         get = doc.get

@@ -213,3 +213,29 @@ def test_a_broken_data_dir_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch,
     assert len(lines) == 1 and lines[0].startswith("kiosk"), err
     assert culprit in lines[0] and "Traceback" not in err
     assert not (tmp_path / "out.csv").exists()
+
+
+async def test_the_admin_export_reports_an_unreadable_day_file(config):
+    from textual.app import App
+
+    from kiosk.screens.export import ExportScreen
+    from tests.conftest import wait_until
+
+    culprit = _day_file_is_a_folder(config.data_dir)
+    store = ResponseStore(config.data_dir)
+
+    class Host(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(ExportScreen(config, store, "all"))
+
+    app = Host()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(lambda: isinstance(app.screen, ExportScreen))
+        dialog = app.screen
+        dialog.query_one("#export-name").value = "all"
+        await pilot.click("#export-write")
+        result = dialog.query_one("#export-result")
+        shown = lambda: str(result.render()).replace("\n", "")  # noqa: E731
+        await wait_until(lambda: "✖" in shown(), what=shown)
+        assert f"cannot read {culprit}" in shown() and result.has_class("-error")
+    assert not config.admin.export_dir.exists() or list(config.admin.export_dir.iterdir()) == []

@@ -147,4 +147,22 @@ def test_ids_already_in_the_data_dir_come_from_every_day_file(tmp_path):
                     for d in range(3))
     store.close()
     found = importer.stored_ids(ResponseStore(tmp_path))
-    assert sorted(found) == ["r0", "r1", "r2"]
+    assert [[p.name for p in found.candidates(f"r{d}")] for d in range(3)] == [
+        ["2026-01-01.jsonl"], ["2026-01-02.jsonl"], ["2026-01-03.jsonl"]]
+    assert found.candidates("r9") == ()
+
+
+def test_ids_sharing_a_hash_are_still_told_apart(tmp_path, capsys, monkeypatch):
+    """Every id hashes alike here: identity must still be exact (confirmed by reading)."""
+    real = importer.StoredIds
+    monkeypatch.setattr(importer, "StoredIds", lambda: real(key=len))
+    data = tmp_path / "d"
+    first = write_csv(tmp_path / "a.csv", [row("aa", "2026-11-20T10:00:00+01:00"),
+                                           row("bb", "2026-11-21T10:00:00+01:00")])
+    assert kiosk(capsys, "import", "--data-dir", str(data), str(first))[0] == 0
+    second = write_csv(tmp_path / "b.csv", [row("cc", "2026-11-22T10:00:00+01:00"),
+                                            row("bb", "2026-11-21T10:00:00+01:00"),
+                                            row("aa", "2026-11-23T10:00:00+01:00")])
+    code, out, _ = kiosk(capsys, "import", "--data-dir", str(data), str(second))
+    assert "total (1 file): 1 added, 1 already present, 1 rejected" in out
+    assert sorted(d["id"] for d in stored(data)) == ["aa", "bb", "cc"]

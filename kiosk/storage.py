@@ -243,9 +243,12 @@ class JournalStorage(Storage):
     # -- repair -----------------------------------------------------------
     def _repair(self, entries, bad: list[bytes], good_length: int, total: int) -> None:
         """Move bad lines aside, keep good ones; both steps are crash-safe."""
-        stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
-        aside = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
-        _write_atomic(aside, b"\n".join(bad) + b"\n")
+        damaged = b"\n".join(bad) + b"\n"
+        aside = self._moved_aside(damaged)
+        if aside is None:
+            stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
+            aside = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
+        _write_atomic(aside, damaged)
         only_torn_tail = len(bad) == 1 and good_length < total
         if only_torn_tail:
             # Everything before the last newline parsed: just cut the tail off
@@ -260,6 +263,19 @@ class JournalStorage(Storage):
             good = b"".join(_encode(e) for e in entries)
             _write_atomic(self.path, good)
         self.damage = Damage(self.path, len(bad), aside)
+
+    def _moved_aside(self, damaged: bytes) -> Path | None:
+        """The part an earlier, interrupted repair already moved aside with
+        these very bytes (one copy for staff, however often a repair is retried)."""
+        prefix = f"{self.path.name}.damaged-"
+        for sibling in self.path.parent.iterdir():
+            if sibling.name.startswith(prefix) and not sibling.name.endswith(".tmp"):
+                try:
+                    if sibling.stat().st_size == len(damaged) and sibling.read_bytes() == damaged:
+                        return sibling
+                except OSError:
+                    continue
+        return None
 
     # -- TinyDB's Storage interface --------------------------------------
     def read(self) -> dict[str, dict[str, dict]]:
@@ -391,12 +407,19 @@ def _write_atomic(path: Path, blob: bytes, mode: int = FILE_MODE) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:
-        os.fchmod(fd, mode)  # a temp file left by a crash keeps its old mode
-        _write_all(fd, blob)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+        try:
+            os.fchmod(fd, mode)  # a temp file left by a crash keeps its old mode
+            _write_all(fd, blob)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
     fsync_dir(path.parent)
 
 

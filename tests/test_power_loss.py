@@ -123,3 +123,21 @@ def test_model_unsynced_data_is_dropped_and_a_failed_fsync_loses_it_for_good(tmp
     # "two." is gone for good; the file keeps its length (a hole), "three." is durable
     after = (_cut_everything_synced_only(recorder, tmp_path) / "a").read_bytes()
     assert after == b"one.\0\0\0\0three."
+
+
+def test_a_tap_costs_one_write_and_one_fdatasync_once_its_day_file_is_open(tmp_path):
+    from kiosk.store import ResponseStore
+    from tests.test_store import make
+
+    recorder = Recorder(tmp_path)
+    with recorder.installed():
+        store = ResponseStore(tmp_path / "data").open_writer()
+        store.record(make(5))
+        assert store.wait_idle()  # the day file is open (and its name durable)
+        start = recorder.mark()
+        for score in (1, 2, 3, 4):
+            store.record(make(score))
+            assert store.wait_idle()
+        hot = [event[0] for event in recorder.events[start:]]
+        store.close()
+    assert hot == ["write", "sync"] * 4  # no directory fsync, no second sync per tap

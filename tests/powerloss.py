@@ -3,7 +3,8 @@ power is "cut" at random points of the recorded sequence and the directory is re
 keeping only what was made durable (the model of ALICE, CrashMonkey and LazyFS):
 
 - a file's data as of its last ``fsync``/``fdatasync``; the writes after it are
-  dropped, or kept in order up to one torn at a random byte;
+  dropped, or kept in order up to one torn at a random byte or with a hole of
+  zeros (a middle page that did not reach the disk);
 - a new, renamed or removed *name* only once its directory was fsynced (the name
   operations after it are dropped, or kept in order up to a random one);
 - after a *failed* fsync the writes it was meant to persist are lost for good, even
@@ -315,7 +316,7 @@ def durable_state(events: list[Event], cut: int, rng: random.Random) -> dict[int
     for index, event in enumerate(events):
         by_stream.setdefault(stream_of(event), []).append(index)
     kept: set[int] = set()
-    torn: dict[int, int] = {}
+    torn: dict[int, bytes] = {}  # event -> the bytes of it that reached the disk
     for stream, indices in by_stream.items():
         barrier_kinds = ("sync",) if stream[0] == "data" else ("dirsync",)
         last = max((p for p, i in enumerate(indices) if events[i][0] in barrier_kinds),
@@ -338,8 +339,14 @@ def durable_state(events: list[Event], cut: int, rng: random.Random) -> dict[int
             upto = rng.randint(1, len(tail))
             kept.update(tail[:upto])
             end = tail[upto - 1]
-            if events[end][0] == "write" and rng.random() < 0.5 and len(events[end][3]) > 1:
-                torn[end] = rng.randint(1, len(events[end][3]) - 1)
+            blob = events[end][3] if events[end][0] == "write" else b""
+            if len(blob) > 1 and rng.random() < 0.6:
+                if rng.random() < 0.7:  # torn: only a prefix reached the disk
+                    torn[end] = blob[:rng.randint(1, len(blob) - 1)]
+                else:  # a middle page did not: a hole of zeros, later bytes written
+                    a = rng.randrange(len(blob) - 1)
+                    b = rng.randint(a + 1, len(blob))
+                    torn[end] = blob[:a] + b"\0" * (b - a) + blob[b:]
     nodes: dict[int, Node] = {ROOT_NODE: Node(is_dir=True)}
     for index, event in enumerate(events):
         kind = event[0]
@@ -357,7 +364,7 @@ def durable_state(events: list[Event], cut: int, rng: random.Random) -> dict[int
             nodes.setdefault(event[1], Node(is_dir=True)).names.pop(event[2], None)
         elif kind == "write":
             data = nodes.setdefault(event[1], Node(is_dir=False)).data
-            blob = event[3][:torn[index]] if index in torn else event[3]
+            blob = torn.get(index, event[3])
             at = event[2]
             if len(data) < at:
                 data.extend(b"\0" * (at - len(data)))

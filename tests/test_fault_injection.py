@@ -7,14 +7,29 @@ drops the unsynced writes for good, as Linux may: fsyncgate)."""
 from __future__ import annotations
 
 import errno
+import os
 import random
+import tempfile
 import threading
 from pathlib import Path
+
+import pytest
 
 from kiosk.storage import parse_journal
 from kiosk.store import ResponseStore
 from tests import powerloss
 from tests.powerloss import Report, check_cut, cut_points, record_scenario
+
+
+@pytest.fixture
+def ram_dir(tmp_path):
+    """A RAM disk when there is one: the power-loss model decides what is durable,
+    real fsyncs would only make the run slower."""
+    if not os.access("/dev/shm", os.W_OK):
+        yield tmp_path
+        return
+    with tempfile.TemporaryDirectory(prefix="faults-", dir="/dev/shm") as scratch:
+        yield Path(scratch)
 
 
 class Fault:
@@ -40,16 +55,16 @@ class Fault:
         return self.short
 
 
-def run_under(fault, tmp_path: Path, seed: int = 5) -> Report:
+def run_under(fault, scratch: Path, seed: int = 5) -> Report:
     """The power-loss scenario with ``fault`` injected; then cut after every
     acknowledgement and at 100 random points, and check the real disk too."""
-    root = tmp_path / "disk"
+    root = scratch / "disk"
     root.mkdir()
     trace = record_scenario(root, seed, fault)
     report = Report()
     rng = random.Random(seed)
     for cut in cut_points(trace, len(trace.acks) + 101, rng):
-        check_cut(trace, cut, rng, tmp_path / "cuts", report)
+        check_cut(trace, cut, rng, scratch / "cuts", report)
     assert report.failures == []
     store = ResponseStore(root / "data")
     for path in store.day_files():
@@ -63,13 +78,13 @@ def run_under(fault, tmp_path: Path, seed: int = 5) -> Report:
     return report
 
 
-def test_short_writes_are_completed(tmp_path):
+def test_short_writes_are_completed(ram_dir):
     fault = Fault(("write",), nth=set(range(1, 10_000)), short=7)  # 7 bytes a call, always
-    run_under(fault, tmp_path)
+    run_under(fault, ram_dir)
     assert fault.fired > 100
 
 
-def test_eio_after_a_partial_write_cuts_back_and_retries_the_tap(tmp_path):
+def test_eio_after_a_partial_write_cuts_back_and_retries_the_tap(ram_dir):
     # the 3rd and 9th appends write a part, then the next call fails
     partial = Fault(("write",), nth={3, 10}, short=25)
     broken = Fault(("write",), nth={4, 11}, error=errno.EIO)
@@ -78,23 +93,23 @@ def test_eio_after_a_partial_write_cuts_back_and_retries_the_tap(tmp_path):
         broken(call, path, fd)
         return partial(call, path, fd)
 
-    run_under(fault, tmp_path)
+    run_under(fault, ram_dir)
     assert partial.fired == 2 and broken.fired == 2
 
 
-def test_enospc_on_fdatasync_is_retried(tmp_path):
+def test_enospc_on_fdatasync_is_retried(ram_dir):
     fault = Fault(("fdatasync",), nth={2, 3, 7}, error=errno.ENOSPC)
-    run_under(fault, tmp_path)
+    run_under(fault, ram_dir)
     assert fault.fired == 3
 
 
-def test_eio_on_fdatasync_then_success_rewrites_instead_of_trusting_the_cache(tmp_path):
+def test_eio_on_fdatasync_then_success_rewrites_instead_of_trusting_the_cache(ram_dir):
     fault = Fault(("fdatasync",), nth={1, 5, 6, 12}, error=errno.EIO)
-    run_under(fault, tmp_path)
+    run_under(fault, ram_dir)
     assert fault.fired == 4
 
 
-def test_failing_directory_fsync_holds_back_the_first_tap_of_a_new_day(tmp_path):
+def test_failing_directory_fsync_holds_back_the_first_tap_of_a_new_day(ram_dir):
     # the kiosk's directory fsyncs of responses/ fail four times, then work
     seen: set[str] = set()
 
@@ -107,21 +122,21 @@ def test_failing_directory_fsync_holds_back_the_first_tap_of_a_new_day(tmp_path)
                 raise OSError(errno.ENOSPC, "injected ENOSPC")
         return None
 
-    run_under(fault, tmp_path)
+    run_under(fault, ram_dir)
     assert len(seen) == 4
 
 
-def test_enospc_on_the_repair_and_on_summaries(tmp_path):
+def test_enospc_on_the_repair_and_on_summaries(ram_dir):
     fault = Fault(("fsync", "replace"), nth={1, 2, 4}, error=errno.ENOSPC,
                   where=lambda path: ".damaged-" in path or "summaries" in path)
-    run_under(fault, tmp_path)
+    run_under(fault, ram_dir)
     assert fault.fired == 3
 
 
-def test_the_writer_keeps_serving_and_says_so_while_fdatasync_fails(tmp_path):
+def test_the_writer_keeps_serving_and_says_so_while_fdatasync_fails(ram_dir):
     from tests.test_store import make
 
-    root = tmp_path / "disk"
+    root = ram_dir / "disk"
     root.mkdir()
     gate = threading.Event()
 

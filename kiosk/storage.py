@@ -241,7 +241,8 @@ class JournalStorage(Storage):
         self._fd = fd
 
     # -- repair -----------------------------------------------------------
-    def _repair(self, entries, bad: list[bytes], good_length: int, total: int) -> None:
+    def _repair(self, entries: list[dict[str, Any]], bad: list[bytes], good_length: int,
+                total: int) -> None:
         """Move bad lines aside, keep good ones; both steps are crash-safe."""
         damaged = b"\n".join(bad) + b"\n"
         aside = self._moved_aside(damaged)

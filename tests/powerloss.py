@@ -12,8 +12,9 @@ keeping only what was made durable (the model of ALICE, CrashMonkey and LazyFS):
 
 The store is reopened on every rebuilt directory and checked: every tap the store
 reported durable (its listener called, ``write_now``/``wait_idle`` returned) is there
-exactly once, every acknowledged annotation is on its record, and everything reads
-without an exception (damage moved aside at most for unacknowledged tails).
+exactly once, every acknowledged annotation is on its record, everything reads
+without an exception (damage moved aside at most for unacknowledged tails), and the
+kiosk starts again and records a new tap.
 
     python tests/powerloss.py              # 200 cuts
     python tests/powerloss.py --full       # 2,000 cuts (or POWERLOSS_FULL=1)
@@ -576,6 +577,13 @@ def check_cut(trace: Trace, cut: int, rng: random.Random, scratch: Path, report:
             storage = JournalStorage(path, valid_doc=valid_doc)  # repairs, like a restart
             report.repairs += storage.damage is not None
             storage.close()
+        # and the kiosk starts again and records (a stale kiosk.lock, a repaired day)
+        writer = ResponseStore(data, retry_seconds=0.001).open_writer()
+        after = _response(DAYS[2], 999, rng)
+        writer.record(after)
+        if not writer.wait_idle() or writer.close() != []:
+            problems.append(f"the restarted kiosk could not record: {writer.last_error}")
+        taps.add(after.id)
         store = ResponseStore(data)
         docs = list(store.iter_docs())
         store.summaries()

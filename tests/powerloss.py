@@ -466,9 +466,9 @@ DAYS = [datetime(2025, 3, d, 12, 0, tzinfo=timezone.utc) for d in (10, 11, 12)]
 
 def record_scenario(root: Path, seed: int, fault: Fault | None = None,
                     store_options: dict[str, Any] | None = None) -> Trace:
-    """Run a store through a day of work with its calls recorded: a bulk load,
-    taps, annotations, a torn tail left by an earlier crash and repaired, a day
-    rollover (a new day file), summaries.json written, restarts."""
+    """Run a store through a day of work with its calls recorded: bulk loads
+    (imports), taps, annotations, a torn tail left by an earlier crash and
+    repaired, a day rollover (a new day file), summaries.json written, restarts."""
     from kiosk.store import ResponseStore
 
     rng = random.Random(seed)
@@ -530,6 +530,15 @@ def record_scenario(root: Path, seed: int, fault: Fault | None = None,
 
         # 6. one more session on the last day
         session(DAYS[2], 3, 200)
+
+        # 7. a second import: into an existing day file and a new one
+        bulk = ResponseStore(data, **options)
+        loaded = [_response(DAYS[1], 300 + n, rng) for n in range(2)]
+        loaded += [_response(DAYS[0] - timedelta(days=1), n, rng) for n in range(2)]
+        bulk.write_now(loaded)
+        at = recorder.mark()
+        acks += [Ack(at, r.id) for r in loaded]
+        bulk.close()
     trace = Trace(recorder.events, acks, "data")
     on_disk = model_of_disk(root)
     modelled = volatile_tree(trace.events)

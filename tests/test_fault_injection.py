@@ -11,6 +11,7 @@ import os
 import random
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -152,8 +153,10 @@ def test_the_writer_keeps_serving_and_says_so_while_fdatasync_fails(ram_dir):
         taps = [make(s) for s in (1, 2, 3)]
         for tap in taps:
             store.record(tap)
-        assert not store.wait_idle(timeout=0.2)  # nothing is durable: nothing acknowledged
-        assert acknowledged == [] and store.pending == 3
+        deadline = time.monotonic() + 30  # wait for the condition, not for a fixed time
+        while store.last_error is None and time.monotonic() < deadline:
+            store.wait_idle(timeout=0.01)
+        assert acknowledged == [] and store.pending == 3  # nothing durable: nothing acknowledged
         assert store.last_error and "injected EIO" in store.last_error
         gate.set()
         assert store.wait_idle()

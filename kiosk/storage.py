@@ -18,7 +18,7 @@ they never see a half-written record.
 Durability (proven by tests/powerloss.py, which keeps only what was fsynced):
 a tap's line is fdatasync'ed before the write returns; a file's *name* is
 durable only once its directory is fsynced, so every new or renamed file
-(day file, moved-aside part, repaired file, ``_write_atomic``) and every new
+(day file, moved-aside part, repaired file, ``write_atomic``) and every new
 directory is followed by a directory fsync before anything is acknowledged.
 A failed write or fsync cuts the file back to its last durable length and
 raises: the caller reopens and writes again, never trusting unsynced bytes.
@@ -249,7 +249,7 @@ class JournalStorage(Storage):
         if aside is None:
             stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
             aside = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
-        _write_atomic(aside, damaged)
+        write_atomic(aside, damaged)
         only_torn_tail = len(bad) == 1 and good_length < total
         if only_torn_tail:
             # Everything before the last newline parsed: just cut the tail off
@@ -262,7 +262,7 @@ class JournalStorage(Storage):
                 os.close(fd)
         else:
             good = b"".join(_encode(e) for e in entries)
-            _write_atomic(self.path, good)
+            write_atomic(self.path, good)
         self.damage = Damage(self.path, len(bad), aside)
 
     def _moved_aside(self, damaged: bytes) -> Path | None:
@@ -402,7 +402,7 @@ def _write_all(fd: int, blob: bytes) -> None:
         view = view[written:]
 
 
-def _write_atomic(path: Path, blob: bytes, mode: int = FILE_MODE) -> None:
+def write_atomic(path: Path, blob: bytes, mode: int = FILE_MODE) -> None:
     """Write a whole file via temp + fsync + rename + fsync of the directory,
     so that after a power cut it is either the old or the new file."""
     tmp = path.with_name(f".{path.name}.tmp")
@@ -422,6 +422,9 @@ def _write_atomic(path: Path, blob: bytes, mode: int = FILE_MODE) -> None:
             pass
         raise
     fsync_dir(path.parent)
+
+
+_write_atomic = write_atomic  # the name kiosk/store.py imports
 
 
 def fsync_dir(directory: Path) -> None:

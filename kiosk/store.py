@@ -2,7 +2,7 @@
 
 Layout of a data dir::
 
-    kiosk.lock                    held by the one writing process
+    kiosk.lock                    the writer's pid (the lock: a flock on the data dir, kiosk/lock.py)
     responses/2026-11-22.jsonl    one JournalStorage (TinyDB) per local day
     summaries.json                per-day, per-hour tallies (derived, rebuilt when stale)
 

@@ -2,7 +2,7 @@
 
 Layout of a data dir::
 
-    kiosk.lock                    the writer's pid (the lock: a flock on the data dir, kiosk/lock.py)
+    kiosk.lock                    the writer's pid (the lock is a flock on the data dir)
     responses/2026-11-22.jsonl    one JournalStorage (TinyDB) per local day
     summaries.json                per-day, per-hour tallies (derived, rebuilt when stale)
 

@@ -29,7 +29,6 @@ import argparse
 import os
 import random
 import shutil
-import stat
 import sys
 import tempfile
 import threading

@@ -168,3 +168,15 @@ def test_the_writer_keeps_serving_and_says_so_while_fdatasync_fails(ram_dir):
     assert acknowledged == [t.id for t in taps] + [late.id]
     ids = [r.id for r in ResponseStore(root / "data").iter_responses()]
     assert ids == acknowledged
+
+
+def test_enospc_opening_or_creating_a_day_file_is_retried(ram_dir):
+    fault = Fault(("open",), nth={1, 3, 4}, error=errno.ENOSPC)
+
+    def in_the_writer(call, path, fd):
+        if threading.current_thread().name == "kiosk-writer":
+            return fault(call, path, fd)
+        return None
+
+    run_under(in_the_writer, ram_dir)
+    assert fault.fired == 3

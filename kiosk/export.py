@@ -72,7 +72,7 @@ def render_day_file(path: Path) -> tuple[bytes, int, int]:
     """The CSV lines of one day file, UTF-8 encoded (cheap to hand between
     processes): (lines, rows, records skipped as damaged)."""
     from kiosk.storage import read_documents
-    from kiosk.datadir import TABLE
+    from kiosk.store import TABLE
 
     damage: list = []
     try:

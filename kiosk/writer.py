@@ -155,9 +155,12 @@ class JournalWriter:
 
     # -- the thread ----------------------------------------------------------------
     def _run(self) -> None:
-        # Open today's file before the first tap comes (only its tail is read).
+        # Open today's file (if it exists) before the first tap comes: only
+        # its tail is read, and nothing is created before there is a tap.
         try:
-            self._day(self.datadir.calendar.today())
+            today = self.datadir.calendar.today()
+            if self.datadir.day_path(today).exists():
+                self._day(today)
         except Exception:  # noqa: BLE001 - the first write reports and retries
             self._close_days()
         delay = self.retry_seconds

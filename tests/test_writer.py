@@ -1,0 +1,165 @@
+"""The writer thread: survives any failure, opens a big day file without
+parsing it, one record per id, memory bounded to two days."""
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime, timedelta, timezone
+
+import kiosk.storage
+from kiosk.live import JournalTail
+from kiosk.models import Response, new_response_id
+from kiosk.storage import TAIL_BYTES
+from kiosk.store import ResponseStore
+
+UTC = timezone.utc
+NOON = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def make(when: datetime = NOON, score: int = 4, response_id: str | None = None) -> Response:
+    return Response(id=response_id or new_response_id(), timestamp=when, kiosk="k",
+                    question="q", score=score, label=f"L{score}", language="en")
+
+
+def writer(tmp_path, now: datetime = NOON, **kwargs) -> ResponseStore:
+    return ResponseStore(tmp_path, tz="UTC", clock=lambda: now, **kwargs).open_writer()
+
+
+def test_the_writer_survives_a_fault_that_is_not_an_oserror(tmp_path, monkeypatch):
+    """A TypeError from the encoder (below the writer) is reported and retried."""
+    real_encode = kiosk.storage._encode
+    failures = [3]
+    seen_errors = []
+
+    def broken_encode(entry):
+        if failures[0]:
+            failures[0] -= 1
+            raise TypeError("simulated encoder bug")
+        return real_encode(entry)
+
+    monkeypatch.setattr(kiosk.storage, "_encode", broken_encode)
+    store = writer(tmp_path, retry_seconds=0.01)
+    store.add_listener(lambda r: seen_errors.append(store.last_error))
+    response = make()
+    receipt = store.record(response)
+    assert receipt.wait(5)
+    assert failures == [0] and store.last_error is None
+    later = make(score=2)
+    assert store.record(later).wait(5)  # the thread is still alive
+    store.close()
+    assert [r.id for r in ResponseStore(tmp_path, tz="UTC").iter_responses()] == \
+        [response.id, later.id]
+
+
+def test_a_failing_writer_says_why(tmp_path, monkeypatch):
+    monkeypatch.setattr(kiosk.storage, "_encode",
+                        lambda entry: (_ for _ in ()).throw(RecursionError("deep")))
+    store = writer(tmp_path, retry_seconds=0.01)
+    receipt = store.record(make())
+    assert not receipt.wait(0.3)
+    assert "RecursionError: deep" in store.last_error and store.pending == 1
+    assert len(store.close(timeout=0.1)) == 1
+
+
+def test_first_tap_after_start_reads_only_the_tail_of_a_big_day_file(tmp_path, monkeypatch):
+    day_rows = 20_000
+    bulk = ResponseStore(tmp_path, tz="UTC")
+    bulk.write_now(make(NOON - timedelta(seconds=i)) for i in range(day_rows, 0, -1))
+    bulk.close()
+    path = bulk.day_path(NOON.date())
+    assert path.stat().st_size > 20 * TAIL_BYTES
+    parsed: list[int] = []
+    real_parse = kiosk.storage.parse_journal
+
+    def counting_parse(blob, valid_doc=None):
+        if threading.current_thread().name == "kiosk-writer":
+            parsed.append(len(blob))
+        return real_parse(blob, valid_doc)
+
+    monkeypatch.setattr(kiosk.storage, "parse_journal", counting_parse)
+    store = writer(tmp_path)
+    tap = make(NOON + timedelta(seconds=1), score=2)
+    assert store.record(tap).wait(5)
+    assert store.annotate(tap, {"reason": "staff"}).wait(5)  # onto the tap: no re-read
+    store.close()
+    assert parsed and max(parsed) <= TAIL_BYTES
+    docs = ResponseStore(tmp_path, tz="UTC").iter_day_docs(NOON.date())
+    assert len(docs) == day_rows + 1 and docs[-1]["id"] == tap.id
+    assert docs[-1]["reason"] == "staff"
+    lines = path.read_bytes().splitlines()
+    doc_ids = [line.split(b'"id":"')[1].split(b'"')[0] for line in lines]
+    assert doc_ids[-2] == doc_ids[-1] == str(day_rows + 1).encode()  # next id, then its update
+
+
+def test_an_id_is_stored_once(tmp_path):
+    store = writer(tmp_path)
+    response = make()
+    store.record(response)
+    assert store.record(response).wait(5)
+    store.close()
+    bulk = ResponseStore(tmp_path, tz="UTC")
+    again = make(response.timestamp, response_id=response.id)
+    assert bulk.write_now([again, make()]) == 1
+    bulk.close()
+    ids = [r.id for r in ResponseStore(tmp_path, tz="UTC").iter_responses()]
+    assert len(ids) == 2 and ids.count(response.id) == 1
+
+
+def test_stored_ids_sees_every_record_of_the_data_dir(tmp_path):
+    bulk = ResponseStore(tmp_path, tz="UTC")
+    responses = [make(NOON - timedelta(days=d)) for d in range(3)]
+    odd = make(NOON - timedelta(days=5), response_id='id with "quotes" \\ and é')
+    bulk.write_now(responses + [odd])
+    bulk.close()
+    # a foreign line with "id" not first (the slow path) and a torn last line
+    foreign = bulk.day_path(NOON.date())
+    with open(foreign, "ab") as handle:
+        handle.write(b'{"op":"put","table":"responses","id":"99","doc":{"score":1,"id":"x-1"}}\n'
+                     b'{"op":"put","table":"responses","id":"100","doc":{"id":"torn')
+    ids = ResponseStore(tmp_path, tz="UTC").stored_ids()
+    assert ids == {r.id for r in responses} | {odd.id, "x-1"}
+    assert ResponseStore(tmp_path, tz="UTC").stored_ids(since=NOON.date()) == \
+        {responses[0].id, "x-1"}
+
+
+def test_the_writer_keeps_two_days_open_at_most(tmp_path):
+    store = writer(tmp_path)
+    for day in range(4):
+        assert store.record(make(NOON + timedelta(days=day))).wait(5)
+    assert len(store._writer._days) == 2
+    store.close()
+    assert len(ResponseStore(tmp_path, tz="UTC").days()) == 4
+
+
+def test_admin_open_across_midnight_sees_a_follow_up_landing_on_yesterday(tmp_path):
+    """Tap at 23:59:50, reason given at 00:00:05: it lands on yesterday's record."""
+    late = datetime(2026, 11, 20, 23, 59, 50, tzinfo=UTC)
+    day = [late.date()]
+    store = writer(tmp_path, late)
+    tail = JournalTail(store, today=lambda: day[0])
+    assert tail.poll() == []
+    tap = make(late, score=1)
+    assert store.record(tap).wait(5)
+    assert [r.id for r in tail.poll()] == [tap.id]
+    day[0] = date(2026, 11, 21)  # midnight
+    assert tail.poll() == []
+    assert store.annotate(tap, {"reason": "waiting"}).wait(5)
+    assert tail.poll() == []
+    assert [(r.id, r.reason) for r in tail.annotated] == [(tap.id, "waiting")]
+    store.close()
+
+
+def test_admin_opened_after_midnight_sees_yesterdays_late_follow_up_once(tmp_path):
+    late = datetime(2026, 11, 20, 23, 59, 50, tzinfo=UTC)
+    store = writer(tmp_path, late)
+    earlier = make(late - timedelta(hours=1), score=5)
+    tap = make(late, score=1)
+    store.record(earlier)
+    assert store.record(tap).wait(5)
+    # The admin view opens at 00:00:02: yesterday comes from the summaries.
+    tail = JournalTail(store, today=lambda: date(2026, 11, 21))
+    assert tail.poll() == []
+    assert store.annotate(tap, {"reason": "staff"}).wait(5)
+    assert tail.poll() == []  # not a new tap: the summaries counted it
+    assert [(r.id, r.reason) for r in tail.annotated] == [(tap.id, "staff")]
+    assert tail.poll() == [] and tail.annotated == []
+    store.close()

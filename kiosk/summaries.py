@@ -232,7 +232,7 @@ def _rows(hours: dict[int, Tally]) -> str:
     return base64.b64encode(flat.tobytes()).decode("ascii")
 
 
-def _decode_rows(encoded: str) -> array | None:
+def _decode_rows(encoded: str) -> array[int] | None:
     """The flat uint32 rows of ``_rows`` output, or None when the text is not a
     valid encoding (the day is then re-read from its file)."""
     try:

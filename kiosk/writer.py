@@ -222,14 +222,15 @@ class JournalWriter:
             db = JournalDB(self.datadir.day_path(day), storage=JournalStorage,
                            valid_doc=valid_doc, lazy=True)
             open_day = self._days[day] = _Day(db, {})
-            if db.storage.damage:
-                self.datadir.damage.append(db.storage.damage)
+            damage = _journal(db).damage
+            if damage:
+                self.datadir.damage.append(damage)
             while len(self._days) > OPEN_DAYS:
                 _old, oldest = self._days.popitem(last=False)
                 _close(oldest.db)
         else:
             self._days.move_to_end(day)
-        storage = open_day.db.storage
+        storage = _journal(open_day.db)
         if storage.loaded and not open_day.complete:
             # Parsed whole (after a crash, or for an annotation of an older
             # record): from now on every id of the day is known.
@@ -243,6 +244,12 @@ class JournalWriter:
         while self._days:
             _day, open_day = self._days.popitem()
             _close(open_day.db)
+
+
+def _journal(db: JournalDB) -> JournalStorage:
+    storage = db.storage
+    assert isinstance(storage, JournalStorage)
+    return storage
 
 
 def _close(db: JournalDB) -> None:

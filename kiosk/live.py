@@ -87,7 +87,9 @@ class JournalTail:
         if not followed.counted_until:
             return False
         if followed.counted_ids is None:
-            docs, _end = self.store.reader.read_new(day, 0, followed.counted_until)
-            followed.counted_ids = {doc["id"] for doc in docs
-                                    if isinstance(doc, dict) and isinstance(doc.get("id"), str)}
+            try:
+                followed.counted_ids = self.store.reader.ids_in_file(
+                    self.store.day_path(day), followed.counted_until)
+            except OSError:
+                followed.counted_ids = set()
         return response_id in followed.counted_ids

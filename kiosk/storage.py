@@ -180,6 +180,11 @@ def read_documents(path: Path, table: str, damage: list[Damage] | None = None,
             bad = bad[:-1]
     if bad and damage is not None:
         damage.append(Damage(path, len(bad), None))
+    return current_documents(entries, table)
+
+
+def current_documents(entries: list[dict[str, Any]], table: str) -> list[dict[str, Any]]:
+    """The documents of ``table`` after applying journal entries in order."""
     docs: dict[str, dict[str, Any]] = {}
     for entry in entries:
         if entry["table"] != table and entry["op"] != "drop":

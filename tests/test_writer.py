@@ -163,3 +163,19 @@ def test_admin_opened_after_midnight_sees_yesterdays_late_follow_up_once(tmp_pat
     assert [(r.id, r.reason) for r in tail.annotated] == [(tap.id, "staff")]
     assert tail.poll() == [] and tail.annotated == []
     store.close()
+
+
+def test_a_restarted_writer_refuses_an_id_already_in_todays_file(tmp_path):
+    first = make(NOON - timedelta(hours=1))
+    bulk = ResponseStore(tmp_path, tz="UTC")
+    bulk.write_now([first, make(NOON - timedelta(minutes=30))])
+    bulk.close()
+    store = writer(tmp_path)  # opens today's file lazily, reads its ids aside
+    assert store.record(make()).wait(5)  # today's file is open: its ids are being read
+    for thread in threading.enumerate():
+        if thread.name == "kiosk-day-ids":
+            thread.join(5)
+    assert store.record(make(first.timestamp, score=1, response_id=first.id)).wait(5)
+    store.close()
+    stored = list(ResponseStore(tmp_path, tz="UTC").iter_responses())
+    assert [r.id for r in stored].count(first.id) == 1 and len(stored) == 3

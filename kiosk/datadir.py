@@ -1,6 +1,6 @@
 """The data-dir reader: the one place that knows how a data dir is laid out.
 
-    kiosk.lock                    held by the one writing process
+    kiosk.lock                    the writer's pid (the lock itself is a flock on the dir)
     responses/2026-11-22.jsonl    one journal (JournalStorage) per local day
     responses/*.damaged-<stamp>   damaged parts moved aside by a repair
     summaries.json                per-day, per-hour tallies (kiosk.summaries)
@@ -30,7 +30,6 @@ from kiosk.storage import Damage, current_documents, parse_journal, read_documen
 TABLE = "responses"
 RESPONSES_DIR = "responses"
 SUMMARY_FILE = "summaries.json"
-LOCK_FILE = "kiosk.lock"
 SUFFIX = ".jsonl"
 
 # The response id of a put line as the store writes it (``Response.to_doc``

@@ -17,13 +17,13 @@ from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from kiosk.datadir import LOCK_FILE, RESPONSES_DIR, SUMMARY_FILE, TABLE, DataDir
+from kiosk.datadir import RESPONSES_DIR, SUMMARY_FILE, TABLE, DataDir
 from kiosk.localtime import Calendar
+from kiosk.lock import LOCK_FILE, StoreLocked, lock_data_dir
 from kiosk.models import Response
-from kiosk.storage import Damage
+from kiosk.storage import Damage, make_dirs
 from kiosk.summaries import DayHours, SummaryCache
-from kiosk.writer import (Annotation, JournalWriter, Listener, Receipt, StoreLocked, take_lock,
-                          valid_doc, write_bulk)
+from kiosk.writer import Annotation, JournalWriter, Listener, Receipt, valid_doc, write_bulk
 from scoring import Breakdown, Tally
 
 __all__ = ["ResponseStore", "StoreLocked", "Receipt", "Annotation", "TABLE", "RESPONSES_DIR",
@@ -109,8 +109,9 @@ class ResponseStore:
         return self
 
     def _take_lock(self, advice: str) -> None:
-        self._lock_fd = take_lock(self.data_dir, advice)
-        self.responses_dir.mkdir(parents=True, exist_ok=True)
+        """The one-writer rule (kiosk/lock.py): raises ``StoreLocked``."""
+        make_dirs(self.responses_dir)
+        self._lock_fd = lock_data_dir(self.data_dir, advice)
 
     def close(self, timeout: float = 5.0) -> list[Response]:
         """Stop the writer after it drained the queue (up to ``timeout``).

@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from kiosk.datadir import SUMMARY_FILE, DataDir
-from kiosk.storage import _write_atomic
+from kiosk.storage import write_atomic
 from scoring import Breakdown, Tally, local_day_and_hour
 
 SUMMARY_VERSION = 5
@@ -173,7 +173,7 @@ class SummaryCache:
     def save(self, cache: dict[str, Any]) -> None:
         self._days = cache
         try:
-            _write_atomic(self.datadir.path / SUMMARY_FILE,
+            write_atomic(self.datadir.path / SUMMARY_FILE,
                           json.dumps({"version": SUMMARY_VERSION, "zone": self.zone,
                                       "days": cache}, separators=(",", ":")).encode())
         except OSError:

@@ -14,8 +14,6 @@ those days only: its memory does not grow with the number of taps.
 """
 from __future__ import annotations
 
-import fcntl
-import os
 import threading
 import time
 from collections import OrderedDict, deque
@@ -26,9 +24,10 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from kiosk.datadir import LOCK_FILE, TABLE, DataDir
+from kiosk.datadir import TABLE, DataDir
+from kiosk.lock import StoreLocked, lock_data_dir  # noqa: F401 (re-exported)
 from kiosk.models import Response, doc_problem
-from kiosk.storage import JournalDB, JournalStorage
+from kiosk.storage import JournalDB, JournalStorage, fsync_dir
 from kiosk.summaries import SummaryCache, tally_docs
 
 Listener = Callable[[Response], None]
@@ -38,10 +37,6 @@ OPEN_DAYS = 2  # today's database and yesterday's (post-midnight annotations)
 def valid_doc(table: str, doc: dict[str, Any]) -> bool:
     """The writer's check when it opens a day file: wrong-shape records are moved aside."""
     return table != TABLE or doc_problem(doc) is None
-
-
-class StoreLocked(Exception):
-    """Another process is already writing to this data dir."""
 
 
 class Receipt(threading.Event):
@@ -76,22 +71,6 @@ class _Day:
 
     def holds(self, response_id: str) -> bool:
         return response_id in self.doc_ids or response_id in self.file_ids
-
-
-def take_lock(data_dir: Path, advice: str) -> int:
-    """The one-writer rule: an exclusive flock on kiosk.lock, holding our pid."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        holder = os.read(fd, 64).decode(errors="replace").strip() or "unknown"
-        os.close(fd)
-        raise StoreLocked(f"{data_dir}: another kiosk (pid {holder}) is already "
-                          f"recording here; {advice}") from None
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, str(os.getpid()).encode(), 0)
-    return fd
 
 
 def describe_failure(data_dir: Path, exc: BaseException) -> str:
@@ -309,7 +288,7 @@ def write_bulk(datadir: DataDir, summaries: SummaryCache, responses: Iterable[Re
             stale.add(key)  # other documents are in there too: re-read later
         elif docs:
             primed[key] = summaries.entry(path.stat(), tally_docs(docs, tz))
-    _fsync_dir(datadir.responses_dir)
+    fsync_dir(datadir.responses_dir)  # the new day files' names
     summaries.prime(primed, stale)
     return count
 
@@ -324,17 +303,3 @@ def merge_annotations(items: Iterable[Response | Annotation]) -> list[Response]:
         else:
             merged[item.id] = item
     return list(merged.values())
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make new file names durable too."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

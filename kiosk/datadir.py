@@ -178,12 +178,19 @@ class DataDir:
         Fast: ids are picked from the bytes (one regular-expression scan a
         file); a file holding lines of another shape is parsed the usual way."""
         ids: set[str] = set()
+        for _path, file_ids in self.iter_day_ids(since, until):
+            ids |= file_ids
+        return ids
+
+    def iter_day_ids(self, since: date | None = None, until: date | None = None
+                     ) -> Iterator[tuple[Path, set[str]]]:
+        """(day file, the response ids stored in it) for the local days in
+        [since, until], in order (``stored_ids`` file by file)."""
         for _day, path, _stat in self.day_stats(since, until):
             try:
-                ids |= self.ids_in_file(path)
+                yield path, self.ids_in_file(path)
             except FileNotFoundError:
                 continue
-        return ids
 
     def ids_in_file(self, path: Path, end: int | None = None) -> set[str]:
         """The response ids of one day file, or of its first ``end`` bytes

@@ -170,6 +170,11 @@ class ResponseStore:
         """Every response id stored in the data dir (see ``DataDir.stored_ids``)."""
         return self.reader.stored_ids(since, until)
 
+    def iter_day_ids(self, since: date | None = None, until: date | None = None
+                     ) -> Iterator[tuple[Path, set[str]]]:
+        """(day file, its response ids), file by file (see ``DataDir.iter_day_ids``)."""
+        return self.reader.iter_day_ids(since, until)
+
     # -- per-day summaries (kiosk.summaries) -----------------------------------
     def summaries(self, since: date | None = None, until: date | None = None, *,
                   skip: date | None = None) -> tuple[DayHours, dict[date, Breakdown]]:

@@ -143,3 +143,13 @@ def test_a_restarted_writer_refuses_an_id_already_in_todays_file(tmp_path):
     store.close()
     stored = list(ResponseStore(tmp_path, tz="UTC").iter_responses())
     assert [r.id for r in stored].count(first.id) == 1 and len(stored) == 3
+
+
+def test_ids_file_by_file(tmp_path):
+    bulk = ResponseStore(tmp_path, tz="UTC")
+    first, second = make(NOON - timedelta(days=1)), make(NOON)
+    bulk.write_now([first, second])
+    bulk.close()
+    reader = ResponseStore(tmp_path, tz="UTC")
+    assert [(path.name, ids) for path, ids in reader.iter_day_ids()] == [
+        ("2026-11-19.jsonl", {first.id}), ("2026-11-20.jsonl", {second.id})]

@@ -63,8 +63,8 @@ class DataDir:
         found = []
         try:
             entries = os.scandir(self.responses_dir)
-        except (FileNotFoundError, NotADirectoryError):
-            return []
+        except FileNotFoundError:
+            return []  # no tap yet (``responses`` being a file is an error: it raises)
         low = since.isoformat() if since else ""
         high = until.isoformat() if until else "9999"
         cut = len(SUFFIX)
@@ -94,7 +94,7 @@ class DataDir:
         """Damaged parts moved aside (``<day>.jsonl.damaged-<stamp>``), for staff to look at."""
         try:
             return sorted(p for p in self.responses_dir.iterdir() if ".damaged-" in p.name)
-        except (FileNotFoundError, NotADirectoryError):
+        except FileNotFoundError:
             return []
 
     def note_damage(self, path: Path, count: int) -> None:

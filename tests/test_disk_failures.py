@@ -30,7 +30,8 @@ class Disk:
             if not self.broken.is_set():
                 return False
             try:
-                return os.readlink(f"/proc/self/fd/{fd}").endswith(".jsonl")
+                path = os.readlink(f"/proc/self/fd/{fd}")
+                return "/responses/" in path and path.endswith(".jsonl")
             except OSError:
                 return False
 

@@ -27,8 +27,7 @@ from kiosk.screens.survey import SurveyScreen
 from kiosk.screens.thanks import ThanksScreen
 from kiosk.store import ResponseStore
 
-# Keys that would leave, suspend or open something on a stock Textual app.
-LOCKED_KEYS = "ctrl+q,ctrl+c,ctrl+p,ctrl+z,ctrl+backslash,ctrl+d"
+from kiosk.keys import LOCKED_KEYS  # also what the config check refuses as the admin key
 
 
 class KioskApp(App):

@@ -12,6 +12,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from kiosk.config import Config
+from kiosk.crash import PlainCrash
 from kiosk.messages import RatingChosen
 from kiosk.hours import OpeningHours
 from kiosk.i18n import Texts
@@ -30,7 +31,7 @@ from kiosk.store import ResponseStore
 from kiosk.keys import LOCKED_KEYS  # also what the config check refuses as the admin key
 
 
-class KioskApp(App):
+class KioskApp(PlainCrash, App):
     """The counter kiosk.  A customer can answer, and nothing else."""
 
     CSS_PATH = "kiosk.tcss"
@@ -156,7 +157,7 @@ class KioskApp(App):
                                                  self.config.timing.thank_you_seconds))
 
 
-class AdminApp(App):
+class AdminApp(PlainCrash, App):
     """`kiosk admin`: the PIN screen and admin view alone, for a back office.
 
     It only reads the data dir, so it runs beside the counter kiosk and shows

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from kiosk.config import Config, ConfigError, ensure_data_dir, load_config
+from kiosk.crash import CRASH_EXIT, write_crash_log
 from kiosk.store import ResponseStore, StoreLocked
 
 USAGE_ERROR = 2
@@ -81,6 +82,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    config: Config | None = None
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
         config = load_config(args.config, args.data_dir)
@@ -93,6 +95,11 @@ def main(argv: list[str] | None = None) -> int:
         return USAGE_ERROR
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug: never a traceback (with its values) on the counter
+        log = write_crash_log(exc, [config.data_dir] if config else [])
+        where = f"details in {log}" if log else "no place to write the details"
+        print(f"kiosk: internal error ({type(exc).__name__}); {where}", file=sys.stderr)
+        return CRASH_EXIT
 
 
 def _open_reader(args: argparse.Namespace, config: Config) -> ResponseStore:
@@ -107,15 +114,17 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
     ensure_data_dir(config, from_flag=bool(args.data_dir))
     store = ResponseStore(config.data_dir).open_writer()
+    app = KioskApp(config, store)
     try:
-        KioskApp(config, store).run()
+        app.run()
     finally:
         unwritten = store.close()
         if unwritten:
             saved = save_unwritten(unwritten, config.data_dir)
             print(f"kiosk: {len(unwritten)} response(s) could not be written to "
                   f"{config.data_dir}; saved to {saved}", file=sys.stderr)
-    return 0
+    # Non-zero after a crash, so that the supervisor (Restart=on-failure) restarts it.
+    return app.return_code or 0
 
 
 def save_unwritten(responses, data_dir: Path) -> str:
@@ -183,8 +192,9 @@ def demo(args: argparse.Namespace, config: Config) -> int:
 def admin(args: argparse.Namespace, config: Config) -> int:
     from kiosk.app import AdminApp
 
-    AdminApp(config, _open_reader(args, config)).run()
-    return 0
+    app = AdminApp(config, _open_reader(args, config))
+    app.run()
+    return app.return_code or 0
 
 
 def set_pin(args: argparse.Namespace, config: Config) -> int:

@@ -20,10 +20,11 @@ ROOT = Path(__file__).resolve().parent.parent
 class Terminal:
     """A child process on a pty, and everything it printed so far."""
 
-    def __init__(self, argv: list[str], cwd: Path) -> None:
+    def __init__(self, argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
         self.master, slave = pty.openpty()
         os.set_blocking(self.master, False)
-        env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"}
+        env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30",
+               **(env or {})}
         # Textual draws on stderr, so all three go to the terminal.
         self.process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave,
                                         cwd=cwd, env=env, start_new_session=True)

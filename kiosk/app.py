@@ -52,6 +52,8 @@ class KioskApp(PlainCrash, App):
         self.recorded: list[Response] = []  # handed to the store this run
         self.tap_rule = TapRule(config.misuse.max_taps, config.misuse.window_seconds)
         self.hours = OpeningHours(config.rest.open, config.rest.close)
+        # One vault for the process: its lockout holds in memory when the disk refuses it.
+        self.pin_vault = PinVault(config.data_dir)
 
     def on_mount(self) -> None:
         self.push_screen(SurveyScreen(
@@ -103,7 +105,7 @@ class KioskApp(PlainCrash, App):
         """The admin key or five taps on the question: PIN first, then the admin view."""
         if not isinstance(self.screen, (SurveyScreen, ClosedScreen)):
             return
-        self.push_screen(PinScreen(PinVault(self.config.data_dir),
+        self.push_screen(PinScreen(self.pin_vault,
                                    self.config.timing.idle_reset_seconds), self._after_pin)
 
     def _after_pin(self, ok: bool | None) -> None:
@@ -172,6 +174,7 @@ class AdminApp(PlainCrash, App):
         super().__init__()
         self.config = config
         self.store = store
+        self.pin_vault = PinVault(config.data_dir)  # one per process, as on the counter
 
     def on_mount(self) -> None:
         self._ask_pin()
@@ -180,7 +183,7 @@ class AdminApp(PlainCrash, App):
         """Quit from the admin view's button, like on the counter."""
 
     def _ask_pin(self) -> None:
-        self.push_screen(PinScreen(PinVault(self.config.data_dir),
+        self.push_screen(PinScreen(self.pin_vault,
                                    self.config.admin.idle_lock_seconds), self._after_pin)
 
     def _after_pin(self, ok: bool | None) -> None:

@@ -217,6 +217,9 @@ def set_pin(args: argparse.Namespace, config: Config) -> int:
         raise UsageError(f"kiosk set-pin: {exc}; nothing changed") from None
     except EOFError:
         raise UsageError("kiosk set-pin: no PIN given; nothing changed") from None
+    except OSError as exc:
+        raise UsageError(f"kiosk set-pin: cannot write the PIN to {config.data_dir} "
+                         f"({exc.strerror}); free some space or fix the disk, then try again") from None
     print(f"kiosk: admin PIN set for {config.data_dir} (stored as a salted hash)", file=sys.stderr)
     return 0
 

@@ -479,15 +479,23 @@ def load_config(path: str | os.PathLike[str], data_dir: str | None = None) -> Co
     )
 
 
+def _data_dir_where(config: Config, from_flag: bool) -> str:
+    return "--data-dir" if from_flag else f"{config.path}: [kiosk] data_dir"
+
+
 def ensure_data_dir(config: Config, from_flag: bool = False) -> Path:
     """Create the data dir and prove it is writable, or raise ConfigError naming the source."""
-    where = "--data-dir" if from_flag else f"{config.path}: [kiosk] data_dir"
+    where = _data_dir_where(config, from_flag)
     directory = config.data_dir
+    check_data_dir(config, from_flag)
     try:
         directory.mkdir(parents=True, exist_ok=True)
         probe = directory / ".write-test"
-        with open(probe, "wb") as handle:
-            handle.write(b"ok")
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        try:
+            os.write(fd, b"ok")
+        finally:
+            os.close(fd)
         probe.unlink()
     except OSError as exc:
         reason = exc.strerror or str(exc)
@@ -495,4 +503,48 @@ def ensure_data_dir(config: Config, from_flag: bool = False) -> Path:
             f"{where}: cannot write the data dir {directory} ({reason}); "
             "choose a writable directory"
         ) from None
+    check_data_dir(config, from_flag)
     return directory
+
+
+def check_data_dir(config: Config, from_flag: bool = False) -> None:
+    """Refuse, as one line, a data dir whose shape no command can work with: the dir or
+    its responses/ folder is a file, a day file is a directory (or a device, a pipe)
+    or cannot be read.  A data dir that does not exist yet is fine."""
+    from kiosk.store import RESPONSES_DIR
+
+    where = _data_dir_where(config, from_flag)
+    directory = config.data_dir
+    responses = directory / RESPONSES_DIR
+    for folder in (directory, responses):
+        try:
+            info = folder.stat()
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise ConfigError(f"{where}: cannot open {folder} ({exc.strerror}); "
+                              "choose a directory the kiosk's user can use") from None
+        if not stat.S_ISDIR(info.st_mode):
+            what = "the data dir" if folder == directory else "the folder of the day files"
+            raise ConfigError(f"{where}: {folder} is a file, not a directory ({what}); "
+                              "move it aside or choose another data dir")
+    try:
+        entries = sorted(os.scandir(responses), key=lambda entry: entry.name)
+    except OSError as exc:
+        raise ConfigError(f"{where}: cannot list {responses} ({exc.strerror}); "
+                          "give the kiosk's user access to it") from None
+    for entry in entries:
+        if not entry.name.endswith(".jsonl"):
+            continue
+        try:
+            mode = os.stat(entry.path).st_mode
+            if not stat.S_ISREG(mode):
+                kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+                raise ConfigError(f"{where}: {entry.path} is {kind}, not a day file; "
+                                  f"move it out of {responses}")
+            fd = os.open(entry.path, os.O_RDONLY | os.O_NONBLOCK)
+            os.close(fd)
+        except OSError as exc:
+            raise ConfigError(f"{where}: cannot read the day file {entry.path} ({exc.strerror}); "
+                              "give the kiosk's user read access (chmod 640) or move it aside"
+                              ) from None

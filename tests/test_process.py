@@ -87,3 +87,43 @@ def test_signal_ends_the_kiosk_cleanly_with_nothing_lost(tmp_path, sig):
     assert [r.score for r in ResponseStore(data).iter_responses()] == [5]
     # the lock is released: a new kiosk could start
     ResponseStore(data).open_writer().close()
+
+
+def _catches_sigterm(pid: int) -> bool:
+    """Whether the process has a SIGTERM handler now (the kernel's SigCgt mask)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    caught = int(next(line.split()[1] for line in status.splitlines()
+                      if line.startswith("SigCgt:")), 16)
+    return bool(caught >> (signal.SIGTERM - 1) & 1)
+
+
+def test_sigterm_while_starting_ends_the_kiosk(tmp_path):
+    """SIGTERM at random instants of the start-up: the kiosk ends after the first one,
+    quietly, and frees the data dir; once `kiosk run` has its handler (from its first
+    instant, before Textual loads) the exit is clean, status 0."""
+    import random
+
+    chooser = random.Random(13)
+    data = tmp_path / "data"
+    outcomes = []
+    for _ in range(16):
+        term = Terminal([sys.executable, "-m", "kiosk", "--config", str(ROOT / "config.toml"),
+                         "--data-dir", str(data)], cwd=tmp_path)
+        try:
+            term.read_for(chooser.uniform(0.0, 1.5))  # a random instant of the start-up
+            handled = _catches_sigterm(term.process.pid)
+            term.process.send_signal(signal.SIGTERM)
+            term.read_until(lambda t: t.process.poll() is not None, timeout=10)
+            code = term.process.wait()
+            outcomes.append((handled, code))
+            term.read_for(0.2)
+            assert b"Traceback" not in term.output
+        finally:
+            term.close()
+        ResponseStore(data).open_writer().close()  # the lock is free again
+    assert all(code == 0 if handled else code in (0, -signal.SIGTERM)
+               for handled, code in outcomes), outcomes
+    assert sum(handled for handled, _ in outcomes) >= 8, outcomes  # the handler comes early

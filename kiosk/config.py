@@ -522,7 +522,7 @@ def check_data_dir(config: Config, from_flag: bool = False) -> None:
         except FileNotFoundError:
             return
         except OSError as exc:
-            raise ConfigError(f"{where}: cannot open {folder} ({exc.strerror}); "
+            raise ConfigError(f"{where}: cannot use the data dir {folder} ({exc.strerror}); "
                               "choose a directory the kiosk's user can use") from None
         if not stat.S_ISDIR(info.st_mode):
             what = "the data dir" if folder == directory else "the folder of the day files"

@@ -88,9 +88,10 @@ def test_data_dir_that_cannot_be_created(tmp_path, capsys):
     path = write(tmp_path, "[kiosk]\ndata_dir = 'file/data'\n")
     assert main(["run", "--config", str(path)]) == 2
     err = capsys.readouterr().err
-    assert "[kiosk] data_dir: cannot write the data dir" in err and err.count("\n") == 1
+    assert "[kiosk] data_dir: cannot use the data dir" in err and err.count("\n") == 1
+    assert "(Not a directory)" in err
     assert main(["run", "--config", str(path), "--data-dir", str(blocker / "x")]) == 2
-    assert "--data-dir: cannot write" in capsys.readouterr().err
+    assert "--data-dir: cannot use the data dir" in capsys.readouterr().err
 
 
 def test_bad_config_from_a_real_process_has_no_traceback(tmp_path):

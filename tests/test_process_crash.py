@@ -99,3 +99,32 @@ def test_a_crash_outside_the_app_is_one_line_and_non_zero(tmp_path, capsys, monk
     assert err.count("\n") == 1 and "Traceback" not in err
     log = Path(err.split("details in ")[1].strip())
     assert log.parent == data and "MemoryError: injected" in log.read_text()
+
+
+def test_the_crash_log_falls_back_when_the_data_dir_refuses_it(tmp_path, monkeypatch):
+    import errno
+    import os
+    import tempfile
+
+    from kiosk.crash import write_crash_log
+
+    data, spare = tmp_path / "data", tmp_path / "tmp"
+    data.mkdir()
+    spare.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spare))
+    real_open = os.open
+
+    def full_data_dir(path, flags, *args, **kwargs):
+        if Path(path).parent == data:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", full_data_dir)
+    try:
+        raise ValueError("boom")
+    except ValueError as error:
+        log = write_crash_log(error, [data])
+    assert log is not None and log.parent == spare
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600 and "ValueError: boom" in log.read_text()
+    monkeypatch.setattr(tempfile, "tempdir", str(data))  # nowhere left: no log, no raise
+    assert write_crash_log(ValueError("x"), [data]) is None

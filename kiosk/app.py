@@ -16,6 +16,7 @@ from kiosk.crash import PlainCrash
 from kiosk.messages import RatingChosen
 from kiosk.hours import OpeningHours
 from kiosk.i18n import Texts
+from kiosk.keys import LOCKED_KEYS  # also what the config check refuses as the admin key
 from kiosk.misuse import TapRule
 from kiosk.models import Response, local_now, new_response_id
 from kiosk.pin import PinVault
@@ -27,8 +28,6 @@ from kiosk.screens.rest import AttractScreen, ClosedScreen
 from kiosk.screens.survey import SurveyScreen
 from kiosk.screens.thanks import ThanksScreen
 from kiosk.store import ResponseStore
-
-from kiosk.keys import LOCKED_KEYS  # also what the config check refuses as the admin key
 
 
 class KioskApp(PlainCrash, App):

@@ -170,7 +170,7 @@ def test_set_pin_on_a_full_disk_is_one_line(tmp_path, monkeypatch, capsys):
 
     data = tmp_path / "data"
     data.mkdir()
-    BrokenDisk(monkeypatch, data, errno.ENOSPC, "write").on = True
+    BrokenDisk(monkeypatch, data, errno.ENOSPC, "fsync").on = True  # after the dir probe
     monkeypatch.setattr("sys.stdin", io.StringIO("2468\n"))
     assert main(["set-pin", "--config", str(ROOT / "config.toml"), "--data-dir", str(data)]) == 2
     err = capsys.readouterr().err

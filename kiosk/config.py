@@ -12,6 +12,7 @@ import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -158,7 +159,7 @@ def _threshold(value: int) -> str | None:
     return None if 1 <= value <= 5 else f"must be between 1 and 5, got {value}"
 
 
-def _labels(value: list) -> str | None:
+def _labels(value: list[Any]) -> str | None:
     if len(value) != 5:
         return f"needs exactly 5 labels (from 1 = worst to 5 = best), got {len(value)}"
     for i, label in enumerate(value, 1):
@@ -197,7 +198,7 @@ def _language(value: str) -> str | None:
     return None if value in shipped else f"'{value}' has no texts; shipped: {', '.join(shipped)}"
 
 
-def _languages(value: list) -> str | None:
+def _languages(value: list[Any]) -> str | None:
     if not value:
         return "offer at least one language"
     for index, code in enumerate(value):
@@ -211,7 +212,7 @@ def _languages(value: list) -> str | None:
     return None
 
 
-def _reasons(value: list) -> str | None:
+def _reasons(value: list[Any]) -> str | None:
     if not 1 <= len(value) <= 6:
         return f"give 1 to 6 reasons, got {len(value)}"
     if not all(isinstance(v, str) and v.strip() for v in value):
@@ -231,7 +232,7 @@ def _optional_text(value: str) -> str | None:
     return None
 
 
-def _reason_texts(value: dict) -> str | None:
+def _reason_texts(value: dict[str, Any]) -> str | None:
     for reason, text in value.items():
         if not isinstance(text, str) or not text.strip():
             return f"reason '{reason}' must be a non-empty string, got {text!r}"
@@ -302,7 +303,7 @@ _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", list: "a l
                bool: "true or false", dict: "a table"}
 
 
-def _did_you_mean(word: str, choices) -> str:
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
@@ -456,7 +457,8 @@ def load_config(path: str | os.PathLike[str], data_dir: str | None = None) -> Co
         followup["reasons"] = tuple(followup["reasons"])
     if "seconds" in followup:
         followup["seconds"] = float(followup["seconds"])
-    nps = {k: (float(v) if k == "seconds" else v) for k, v in values.get("nps", {}).items()}
+    nps: dict[str, Any] = {k: (float(v) if k == "seconds" else v)
+                           for k, v in values.get("nps", {}).items()}
     rest = dict(values.get("rest", {}))
     if "attract_seconds" in rest:
         rest["attract_seconds"] = float(rest["attract_seconds"])

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 PIN_FILE = "admin-pin.json"
 LOCKOUT_FILE = "admin-lockout.json"
@@ -116,7 +117,7 @@ class PinVault:
 
     # -- state ---------------------------------------------------------------
     @staticmethod
-    def _matches(pin: str, stored: dict) -> bool:
+    def _matches(pin: str, stored: dict[str, Any]) -> bool:
         try:
             digest = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(stored["salt"]),
                                     n=stored["n"], r=stored["r"], p=stored["p"])
@@ -163,7 +164,7 @@ class PinVault:
 
     # -- files ---------------------------------------------------------------
     @staticmethod
-    def _read_json(path: Path) -> dict | None:
+    def _read_json(path: Path) -> dict[str, Any] | None:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -173,7 +174,7 @@ class PinVault:
         return data if isinstance(data, dict) else {}
 
     @staticmethod
-    def _write_private(path: Path, data: dict) -> None:
+    def _write_private(path: Path, data: dict[str, Any]) -> None:
         """Atomically: temp file (0600) + fsync + rename + fsync of the directory."""
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")

@@ -114,21 +114,20 @@ def _open_reader(args: argparse.Namespace, config: Config) -> ResponseStore:
     return ResponseStore(config.data_dir, tz=config.kiosk.timezone)
 
 
-class _Stopped(BaseException):
-    """SIGTERM/SIGHUP before the app's own handlers: unwinds the start-up (not a crash)."""
-
-
 class _StopOnSignal:
     """SIGTERM/SIGHUP from the first instant of `kiosk run`, before anything slow.
 
-    Before the app runs, a signal unwinds the start-up (``_Stopped``); while it runs, it
-    asks the app to exit (the app's own handlers take over once it is mounted); while the
-    store drains at the end it is only noted, so the drain is not cut short."""
+    Before the app runs, a signal is noted and the start-up ends at its next step (no
+    exception is raised from the handler: raised inside an import it comes out as some
+    other error); while the app runs, it asks the app to exit (the app's own handlers
+    take over once it is mounted); while the store drains at the end it is ignored, so
+    the drain is not cut short."""
 
     SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
     def __init__(self) -> None:
         self.app: Any = None
+        self.requested = False
         self.draining = False
         self._before = {sig: signal.getsignal(sig) for sig in self.SIGNALS}
         for sig in self.SIGNALS:
@@ -137,15 +136,17 @@ class _StopOnSignal:
     def _on_signal(self, signum: int, frame: object) -> None:
         if self.draining:
             return
+        self.requested = True
         if self.app is not None:
             try:
                 loop = asyncio.get_running_loop()
             except RuntimeError:
-                pass  # the app's loop is not running (yet, or any more)
-            else:
-                loop.call_soon_threadsafe(self.app.exit)
-                return
-        raise _Stopped
+                return  # the app's loop is not running yet: checked before it starts
+            loop.call_soon_threadsafe(self.app.exit)
+
+    def stopping(self) -> bool:
+        """Whether a signal asked to stop (it may arrive between any two lines)."""
+        return self.requested
 
     def drain(self) -> None:
         """The app is over: from here a signal must not interrupt saving the taps."""
@@ -163,21 +164,21 @@ def run(args: argparse.Namespace, config: Config) -> int:
     try:
         from kiosk.app import KioskApp  # Textual loads only for the UI
 
+        if stop.stopping():
+            return 0
         ensure_data_dir(config, from_flag=bool(args.data_dir))
         store = ResponseStore(config.data_dir, tz=config.kiosk.timezone).open_writer()
-    except _Stopped:
-        stop.restore()
-        return 0  # nothing recorded yet; a lock taken goes with the process
-    except BaseException:
-        stop.restore()
-        raise
+    finally:
+        if stop.stopping() or sys.exc_info()[0] is not None:
+            stop.restore()
+    if stop.stopping():
+        store.close()  # nothing recorded yet
+        return 0
     try:
         app = KioskApp(config, store)
         stop.app = app
-        app.run()
-    except _Stopped:
-        return_code = 0
-    else:
+        if not stop.stopping():
+            app.run()
         return_code = app.return_code or 0
     finally:
         stop.drain()

@@ -8,12 +8,12 @@ aggregate without re-reading anything.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 from kiosk.models import Response
-from scoring import (Breakdown, Comparison, Period, Summary, Tally, compare, period_between,
-                     period_named, summarize)
+from scoring import (Breakdown, Comparison, Period, Summary, Tally, compare, hours_until,
+                     period_between, period_named, summarize)
 
 PERIODS = {"today": "Today", "7d": "7 days", "30d": "30 days", "all": "All time"}
 
@@ -32,14 +32,30 @@ class Figures:
     summary: Summary
     comparison: Comparison
     breakdown: Breakdown  # languages, low-score reasons, NPS answers of the period
+    grid: list[list[Tally]] = field(default_factory=list)  # 7 weekdays (Monday first) x 24 hours
+    # Further honest comparisons: "today so far" against the same hours of other days.
+    extra_comparisons: list[tuple[str, Comparison]] = field(default_factory=list)
+
+    @property
+    def comparison_label(self) -> str:
+        """What ``comparison`` compares with, in words."""
+        if self.name == "today":
+            return f"the same hours yesterday (00:00–{self.last_hour:02d}:59)"
+        if self.name == "all":
+            return "the period before"
+        return f"the {self.period.days} days before"
+
+    last_hour: int = 23  # "today": the hours compared are 0..last_hour
 
 
 class Dashboard:
     def __init__(self, day_hours: dict[date, dict[int, Tally]], *, threshold: int = 4,
                  min_responses: int = 30, include_flagged: bool = False,
                  today: Callable[[], date] = date.today,
-                 day_breakdowns: dict[date, Breakdown] | None = None) -> None:
+                 day_breakdowns: dict[date, Breakdown] | None = None,
+                 hour: Callable[[], int] = lambda: datetime.now().hour) -> None:
         self.threshold = threshold
+        self.hour = hour  # the local hour now: "today" is compared up to it
         self.min_responses = min_responses
         self.include_flagged = include_flagged
         self.today = today
@@ -48,11 +64,14 @@ class Dashboard:
         self._day_hours_cache: dict[date, dict[int, Tally]] = dict(day_hours)
         self._day_totals: dict[date, Tally] = {}
         self._all_hours = [Tally() for _ in range(24)]
+        self._all_grid = [[Tally() for _ in range(24)] for _ in range(7)]
         for day, hours in day_hours.items():
             day_total = Tally()
+            weekday = self._all_grid[day.weekday()]
             for hour, tally in hours.items():
                 day_total.update(tally)
                 self._all_hours[hour].update(tally)
+                weekday[hour].update(tally)
             self._day_totals[day] = day_total
         self.figures = self.select("today")
 
@@ -83,27 +102,32 @@ class Dashboard:
         for day in previous.dates():
             if day in self._day_totals:
                 previous_total.update(self._day_totals[day])
-        hours = self._hours_for(period, name)
+        hours, grid = self._hours_for(period, name)
         breakdown = Breakdown()
         for day in period.dates():
             if day in self._day_breakdowns:
                 breakdown.update(self._day_breakdowns[day])
         self.figures = self._finish(Figures(period, name, total, previous_total, days, hours,
-                                            weekdays, None, None, breakdown))  # type: ignore[arg-type]
+                                            weekdays, None, None, breakdown,  # type: ignore[arg-type]
+                                            grid))
         return self.figures
 
-    def _hours_for(self, period: Period, name: str) -> list[Tally]:
+    def _hours_for(self, period: Period, name: str) -> tuple[list[Tally], list[list[Tally]]]:
         if name == "all":
-            return [t.copy() for t in self._all_hours]
+            return ([t.copy() for t in self._all_hours],
+                    [[t.copy() for t in row] for row in self._all_grid])
         return self._hour_profile(period)
 
-    def _hour_profile(self, period: Period) -> list[Tally]:
+    def _hour_profile(self, period: Period) -> tuple[list[Tally], list[list[Tally]]]:
         # O(24 x days in the period): the all-time profile is kept ready instead.
         hours = [Tally() for _ in range(24)]
+        grid = [[Tally() for _ in range(24)] for _ in range(7)]
         for day in period.dates():
+            row = grid[day.weekday()]
             for hour, tally in self._day_hours_cache.get(day, {}).items():
                 hours[hour].update(tally)
-        return hours
+                row[hour].update(tally)
+        return hours, grid
 
     def _finish(self, figures: Figures) -> Figures:
         figures.summary = summarize(figures.total, threshold=self.threshold,
@@ -112,8 +136,27 @@ class Dashboard:
         current = figures.total.combined() if self.include_flagged else figures.total
         previous = (figures.previous_total.combined() if self.include_flagged
                     else figures.previous_total)
-        figures.comparison = compare(current, previous, threshold=self.threshold)
+        figures.extra_comparisons = []
+        if figures.name == "today":
+            # A partial day against whole days would mislead: compare the same hours.
+            last_hour = figures.last_hour = self.hour()
+            for label, days_back in (("yesterday", 1), ("the same weekday last week", 7)):
+                other = self._same_hours(figures.period.end - timedelta(days=days_back), last_hour)
+                figures.extra_comparisons.append((
+                    f"the same hours {label} (00:00–{last_hour:02d}:59)",
+                    compare(current, other, threshold=self.threshold,
+                            min_responses=self.min_responses)))
+            figures.comparison = figures.extra_comparisons.pop(0)[1]
+        else:
+            figures.comparison = compare(current, previous, threshold=self.threshold,
+                                         min_responses=self.min_responses)
         return figures
+
+    def _same_hours(self, day: date, last_hour: int) -> Tally:
+        hours = self._day_hours_cache.get(day, {})
+        if not self.include_flagged:
+            return hours_until(hours, last_hour)
+        return hours_until({h: t.combined() for h, t in hours.items()}, last_hour)
 
     def add(self, response: Response) -> Figures:
         """Count one new response everywhere, in O(1); returns the current figures."""
@@ -122,6 +165,7 @@ class Dashboard:
         score, flagged = response.score, response.flagged
         self._day_totals.setdefault(day, Tally()).add(score, flagged)
         self._all_hours[hour].add(score, flagged)
+        self._all_grid[day.weekday()][hour].add(score, flagged)
         self._day_hours_cache.setdefault(day, {}).setdefault(hour, Tally()).add(score, flagged)
         self._day_breakdowns.setdefault(day, Breakdown()).add(
             response.language, score, flagged, response.reason, response.nps)
@@ -133,6 +177,8 @@ class Dashboard:
             figures.total.add(score, flagged)
             figures.days.setdefault(day, Tally()).add(score, flagged)
             figures.hours[hour].add(score, flagged)
+            if figures.grid:
+                figures.grid[day.weekday()][hour].add(score, flagged)
             figures.weekdays[day.weekday()].add(score, flagged)
         elif figures.period.previous().contains(day):
             figures.previous_total.add(score, flagged)

@@ -185,10 +185,11 @@ async def test_admin_figures_equal_scoring_on_the_same_data(config, store, vault
             assert admin.dashboard.figures.summary == expected
             digits = admin.query_one("#csat-digits").value
             assert digits == f"{expected.csat:.1f}"
-            caption = text_of(admin, "#csat-caption")
-            assert f"n = {expected.responses}" in caption
+            headline = text_of(admin, "#headline")
+            assert f"{expected.csat:.1f} % satisfied" in headline
+            assert f"{expected.responses:,} answers" in headline
             low, high = expected.ci95
-            assert f"{low:.1f}–{high:.1f}" in caption
+            assert f"{low:.1f}–{high:.1f}" in text_of(admin, "#headline-detail")
         assert len(written) == admin.dashboard.select("all").summary.responses
 
 
@@ -207,7 +208,7 @@ async def test_a_tap_from_another_store_instance_shows_live(config, store, vault
         store.record(response(1, datetime.now().astimezone()))
         await wait_until(lambda: admin.dashboard.figures.summary.responses == before + 1,
                          timeout=1.5, what="the new tap within the live window")
-        assert f"n = {before + 1}" in text_of(admin, "#csat-caption")
+        assert f"{before + 1:,} answers" in text_of(admin, "#headline")
         # the back-office app locks (PIN again) instead of showing a survey
         await pilot.click("#back")
         await wait_until(lambda: isinstance(app.screen, PinScreen))

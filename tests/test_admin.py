@@ -293,7 +293,8 @@ def test_snapshot_of_the_admin_view(snap_compare, tmp_path):
 
         def on_mount(self):
             self.push_screen(AdminScreen(config, ResponseStore(config.data_dir),
-                                         today=lambda: today, poll_seconds=3600))
+                                         today=lambda: today, hour=lambda: 15,
+                                         poll_seconds=3600))
 
     async def loaded(pilot):
         await wait_until(lambda: pilot.app.screen.dashboard is not None)

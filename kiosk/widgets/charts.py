@@ -92,9 +92,12 @@ class TrendChart(PlotextPlot):
     target and the 95 % interval of every point."""
 
     DEFAULT_CSS = "TrendChart { height: 1fr; min-height: 8; }"
+    points: list[tuple[date, Tally]] = []
+    unit = "day"
 
     def show(self, points: list[tuple[date, Tally]], unit: str, threshold: int,
              target: float) -> None:
+        self.points, self.unit = points, unit  # what is drawn, in its buckets
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()

@@ -7,6 +7,7 @@ aggregate without re-reading anything.
 """
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -16,6 +17,40 @@ from scoring import (Breakdown, Comparison, Period, Summary, Tally, compare, hou
                      period_between, period_named, summarize)
 
 PERIODS = {"today": "Today", "7d": "7 days", "30d": "30 days", "all": "All time"}
+
+# Bounded work whatever the data holds (a hostile import can bring 100k distinct
+# languages or reasons): each day keeps its DAY_CAP largest languages and reasons,
+# the rest is merged under OTHER_KEY, which no real code or reason can be.
+OTHER_KEY = "\x00other"
+DAY_CAP = 20
+
+
+def cap_breakdown(breakdown: Breakdown, cap: int = DAY_CAP) -> Breakdown:
+    """The same answers with at most ``cap`` languages and reasons (+ OTHER_KEY)."""
+    if len(breakdown.languages) <= cap and len(breakdown.reasons) <= cap:
+        return breakdown
+    capped = Breakdown()
+    capped.nps = breakdown.nps
+    languages = {k: v for k, v in breakdown.languages.items() if k != OTHER_KEY}
+    kept = dict(heapq.nlargest(cap, languages.items(), key=lambda item: item[1].n))
+    rest = breakdown.languages.get(OTHER_KEY, Tally()).copy()
+    for code, tally in languages.items():
+        if code not in kept:
+            rest.update(tally)
+    capped.languages = kept
+    if rest.n or rest.n_flagged:
+        capped.languages[OTHER_KEY] = rest
+    reasons = {k: v for k, v in breakdown.reasons.items() if k != OTHER_KEY}
+    capped.reasons = dict(heapq.nlargest(cap, reasons.items(), key=lambda item: item[1]))
+    other = breakdown.reasons.get(OTHER_KEY, 0) + sum(reasons.values()) - sum(
+        capped.reasons.values())
+    if other:
+        capped.reasons[OTHER_KEY] = other
+    return capped
+
+
+def _key(known: dict[str, object], key: str, cap: int) -> str:
+    return key if key in known or len(known) < cap else OTHER_KEY
 
 
 @dataclass
@@ -59,7 +94,8 @@ class Dashboard:
         self.min_responses = min_responses
         self.include_flagged = include_flagged
         self.today = today
-        self._day_breakdowns: dict[date, Breakdown] = dict(day_breakdowns or {})
+        self._day_breakdowns: dict[date, Breakdown] = {
+            day: cap_breakdown(breakdown) for day, breakdown in (day_breakdowns or {}).items()}
         # Owned from here on: new responses are added into these tallies.
         self._day_hours_cache: dict[date, dict[int, Tally]] = dict(day_hours)
         self._day_totals: dict[date, Tally] = {}
@@ -167,13 +203,16 @@ class Dashboard:
         self._all_hours[hour].add(score, flagged)
         self._all_grid[day.weekday()][hour].add(score, flagged)
         self._day_hours_cache.setdefault(day, {}).setdefault(hour, Tally()).add(score, flagged)
-        self._day_breakdowns.setdefault(day, Breakdown()).add(
-            response.language, score, flagged, response.reason, response.nps)
+        day_breakdown = self._day_breakdowns.setdefault(day, Breakdown())
+        language = _key(day_breakdown.languages, response.language, DAY_CAP)  # type: ignore[arg-type]
+        reason = (_key(day_breakdown.reasons, response.reason, DAY_CAP)  # type: ignore[arg-type]
+                  if response.reason else None)
+        day_breakdown.add(language, score, flagged, reason, response.nps)
         figures = self.figures
         if figures.period.end != self.today() and figures.name != "all":
             return self.select(figures.name)  # the day rolled over: new window
         if figures.period.contains(day):
-            figures.breakdown.add(response.language, score, flagged, response.reason, response.nps)
+            figures.breakdown.add(language, score, flagged, reason, response.nps)
             figures.total.add(score, flagged)
             figures.days.setdefault(day, Tally()).add(score, flagged)
             figures.hours[hour].add(score, flagged)
@@ -192,11 +231,12 @@ class Dashboard:
             return self.figures
         day = response.timestamp.astimezone().date()
         extra = Breakdown()
+        day_breakdown = self._day_breakdowns.setdefault(day, Breakdown())
         if response.reason:
-            extra.reasons[response.reason] = 1
+            extra.reasons[_key(day_breakdown.reasons, response.reason, DAY_CAP)] = 1  # type: ignore[arg-type]
         if response.nps is not None:
             extra.nps.add(response.nps)
-        self._day_breakdowns.setdefault(day, Breakdown()).update(extra)
+        day_breakdown.update(extra)
         if self.figures.period.contains(day):
             self.figures.breakdown.update(extra)
         return self.figures

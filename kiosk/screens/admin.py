@@ -21,7 +21,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, ContentSwitcher, Digits, Footer, Static
 
 from kiosk.config import Config
-from kiosk.dashboard import PERIODS, Dashboard, Figures
+from kiosk.dashboard import OTHER_KEY, PERIODS, Dashboard, Figures
 from kiosk.live import JournalTail
 from kiosk.misuse import TapRule
 from kiosk.screens.idle import IdleTimer
@@ -36,6 +36,21 @@ TOP_LANGUAGES = 8
 PAGES = {"overview": "Overview", "hours": "Hours", "details": "Details"}
 PERIOD_WORDS = {"today": "today so far", "7d": "last 7 days", "30d": "last 30 days",
                 "all": "all time"}
+
+
+def with_other(counts: dict[str, int], n: int) -> list[tuple[str | None, int]]:
+    """The ``n`` largest entries, then ``(None, count)`` for all the others (those capped
+    away by the dashboard included)."""
+    hidden = counts.pop(OTHER_KEY, 0)
+    rows: list[tuple[str | None, int]] = []
+    for key, count in top_counts(counts, n):
+        if key == OTHER and len(counts) > n:
+            hidden += count
+        else:
+            rows.append((key, count))
+    if hidden:
+        rows.append((None, hidden))
+    return rows
 
 
 def headline_phrases(figures: Figures, target: float, min_responses: int) -> list[str]:
@@ -273,16 +288,16 @@ class AdminScreen(Screen[str]):
     def _show_breakdowns(self, figures: Figures) -> None:
         breakdown, threshold = figures.breakdown, figures.summary.threshold
         texts = self.config.texts()
-        reasons = top_counts(breakdown.reasons, TOP_REASONS)
+        reasons = with_other(dict(breakdown.reasons), TOP_REASONS)
         self.query_one(ReasonBars).show(
-            [(texts.reason_label(reason) if reason != OTHER or len(breakdown.reasons) <= TOP_REASONS
-              else "other reasons", count) for reason, count in reasons],
+            [("other reasons" if reason is None else texts.reason_label(reason), count)
+             for reason, count in reasons],
             sum(breakdown.reasons.values()), TOP_REASONS + 1)
         counts = {code: tally.n for code, tally in breakdown.languages.items()}
         rows: list[str] = []
-        for code, count in top_counts(counts, TOP_LANGUAGES):
-            if code == OTHER and len(counts) > TOP_LANGUAGES:
-                rows.append(f"{len(counts) - TOP_LANGUAGES:,} other languages: {count:,}")
+        for code, count in with_other(counts, TOP_LANGUAGES):
+            if code is None:
+                rows.append(f"other languages: {count:,}")
                 continue
             tally = breakdown.languages[code]
             value = csat_percent(tally, threshold)

@@ -131,7 +131,7 @@ class Session:
         return self.text(since)
 
     def keys(self, *keys: str) -> None:
-        self.page.click("body")
+        self.page.mouse.click(3, 3)  # focus the terminal away from any button
         for key in keys:
             self.page.keyboard.press(key)
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 from kiosk.models import Response
 from scoring import (Breakdown, Comparison, Period, Summary, Tally, compare, hours_until,
+                     local_day_and_hour,
                      period_between, period_named, summarize)
 
 PERIODS = {"today": "Today", "7d": "7 days", "30d": "30 days", "all": "All time"}
@@ -88,9 +89,12 @@ class Dashboard:
                  min_responses: int = 30, include_flagged: bool = False,
                  today: Callable[[], date] = date.today,
                  day_breakdowns: dict[date, Breakdown] | None = None,
-                 hour: Callable[[], int] = lambda: datetime.now().hour) -> None:
+                 tz: tzinfo | None = None,
+                 hour: Callable[[], int] | None = None) -> None:
+        self.tz = tz  # the kiosk's zone (store.calendar.tz); None: the system's
         self.threshold = threshold
-        self.hour = hour  # the local hour now: "today" is compared up to it
+        # The local hour now, in the kiosk's zone: "today" is compared up to it.
+        self.hour = hour or (lambda: datetime.now(tz).hour)
         self.min_responses = min_responses
         self.include_flagged = include_flagged
         self.today = today
@@ -118,7 +122,9 @@ class Dashboard:
     def period_for(self, name: str) -> Period:
         today = self.today()
         if name == "all":
-            return period_between(None, None, self.first_day, today)
+            # Answers dated in the future (a clock set wrong) count, as in `kiosk stats`.
+            last = max(self._day_totals, default=today)
+            return period_between(None, None, self.first_day, max(today, last))
         return period_named(name, today)
 
     def select(self, name: str) -> Figures:
@@ -196,8 +202,7 @@ class Dashboard:
 
     def add(self, response: Response) -> Figures:
         """Count one new response everywhere, in O(1); returns the current figures."""
-        stamp = response.timestamp.astimezone()
-        day, hour = stamp.date(), stamp.hour
+        day, hour = local_day_and_hour(response.timestamp, self.tz)
         score, flagged = response.score, response.flagged
         self._day_totals.setdefault(day, Tally()).add(score, flagged)
         self._all_hours[hour].add(score, flagged)
@@ -229,7 +234,7 @@ class Dashboard:
         """A reason or NPS answer added to a response already counted (O(1))."""
         if response.flagged:
             return self.figures
-        day = response.timestamp.astimezone().date()
+        day = local_day_and_hour(response.timestamp, self.tz)[0]
         extra = Breakdown()
         day_breakdown = self._day_breakdowns.setdefault(day, Breakdown())
         if response.reason:

@@ -338,3 +338,14 @@ async def test_idle_lock_closes_the_export_dialog_and_locks_the_view(tmp_path):
         await pilot.press("escape")  # nothing left to close: no InvalidStateError
         await pilot.pause()
         assert app.is_running
+
+
+async def test_answers_dated_in_the_future_are_shown_to_staff(tmp_path):
+    config = make_config(tmp_path)
+    ahead = datetime.now().astimezone() + timedelta(days=3)
+    write(config, [row(f"f{i}", ahead + timedelta(minutes=i), 5) for i in range(3)])
+    app = Host(config)
+    async with app.run_test(size=(120, 36)):
+        admin = await loaded(app)
+        await wait_until(lambda: "dated in the future" in text(admin, "#store-status"))
+        assert "3 answer(s) dated in the future: check the clock" in text(admin, "#store-status")

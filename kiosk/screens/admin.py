@@ -8,7 +8,7 @@ keep an 80x24 screen readable; a large screen shows more on the overview.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 from textual import on, work
@@ -126,20 +126,21 @@ class AdminScreen(Screen[str]):
 
     def __init__(self, config: Config, store: ResponseStore, *, back_label: str = "Back to survey",
                  poll_seconds: float = POLL_SECONDS,
-                 today: Callable[[], date] = date.today,
-                 hour: Callable[[], int] = lambda: datetime.now().hour) -> None:
+                 today: Callable[[], date] | None = None,
+                 hour: Callable[[], int] | None = None) -> None:
         super().__init__(id="admin")
         self.config = config
         self.store = store
         self.back_label = back_label
         self.poll_seconds = poll_seconds
         self.dashboard: Dashboard | None = None
-        self.today = today
-        self.hour = hour
-        self.tail = JournalTail(store, today)
+        self.today = today or store.today  # the kiosk's calendar, not this process's zone
+        self.hour = hour or (lambda: store.calendar.now().hour)
+        self.tail = JournalTail(store, self.today)
         self._idle = IdleTimer(self, config.admin.idle_lock_seconds, self.idle_lock)
         self._quit_armed = False
         self._damaged_parts: list[Path] = []
+        self._future_dated = 0  # answers dated after now (a clock set wrong), counted at load
 
     # -- layout ------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -207,23 +208,25 @@ class AdminScreen(Screen[str]):
     # -- loading and live updates ---------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False)
     def load(self) -> None:
-        """Per-day summaries up to yesterday, then today's taps from the file itself."""
-        yesterday = self.today() - timedelta(days=1)
-        day_hours, day_breakdowns = self.store.summaries(until=yesterday)
+        """Per-day summaries of every day but today, then today's taps from the file itself."""
+        day_hours, day_breakdowns = self.store.summaries(skip=self.today())
         dashboard = Dashboard(day_hours,
                               threshold=self.config.survey.satisfied_threshold,
                               min_responses=self.config.admin.min_responses,
                               today=self.today, hour=self.hour,
-                              day_breakdowns=day_breakdowns)
+                              day_breakdowns=day_breakdowns,
+                              tz=self.store.calendar.tz)
         for response in self.tail.poll():
             dashboard.add(response)
         for response in self.tail.annotated:
             dashboard.annotate(response)
         damaged = list(self.store.damaged_parts())
-        self.app.call_from_thread(self._loaded, dashboard, damaged)
+        future = self.store.future_dated()  # reads the summaries: here, off the event loop
+        self.app.call_from_thread(self._loaded, dashboard, damaged, future)
 
-    def _loaded(self, dashboard: Dashboard, damaged: list[Path]) -> None:
+    def _loaded(self, dashboard: Dashboard, damaged: list[Path], future: int) -> None:
         self._damaged_parts = damaged
+        self._future_dated = future
         self.dashboard = dashboard
         self.show(dashboard.select("today"))
         # Charts are laid out to the widgets' sizes: draw again once those are known.
@@ -343,10 +346,11 @@ class AdminScreen(Screen[str]):
         if store.last_error:
             problems.append(f"✖ {store.last_error} — {store.pending} tap(s) kept in memory, "
                             "retrying")
-        future = getattr(store, "future_dated", None)  # offered by newer stores
-        count = future() if callable(future) else 0
-        if count:
-            problems.append(f"⚠ {count:,} answer(s) dated in the future: check the clock")
+        elif store.pending:
+            problems.append(f"⚠ {store.pending:,} tap(s) not yet on disk")
+        if self._future_dated:
+            problems.append(f"⚠ {self._future_dated:,} answer(s) dated in the future: "
+                            "check the clock")
         problems += [f"⚠ {damage.describe()}" for damage in store.damage]
         if self._damaged_parts:
             problems.append(f"⚠ {len(self._damaged_parts)} damaged part(s) of the data were moved "

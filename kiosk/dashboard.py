@@ -108,10 +108,10 @@ class Dashboard:
         for day, hours in day_hours.items():
             day_total = Tally()
             weekday = self._all_grid[day.weekday()]
-            for hour, tally in hours.items():
+            for hour_of_day, tally in hours.items():
                 day_total.update(tally)
-                self._all_hours[hour].update(tally)
-                weekday[hour].update(tally)
+                self._all_hours[hour_of_day].update(tally)
+                weekday[hour_of_day].update(tally)
             self._day_totals[day] = day_total
         self.figures = self.select("today")
 

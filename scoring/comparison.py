@@ -173,16 +173,16 @@ def compare(
         raise ValueError(f"min_responses must be a non-negative integer, got {min_responses!r}")
     cur = csat_percent(current, threshold)
     prev = csat_percent(previous, threshold)
-    sizes = {"current_n": current.n, "previous_n": previous.n, "min_responses": min_responses}
     if cur is None or prev is None:
-        return Comparison(cur, prev, None, False, None, **sizes)
+        return Comparison(cur, prev, None, False, None, Z_TEST, current.n, previous.n,
+                          min_responses)
     x1, n1 = current.at_least(threshold), current.n
     x2, n2 = previous.at_least(threshold), previous.n
     if _needs_exact(x1, n1, x2, n2):
         p_value, test = fisher_exact(x1, n1, x2, n2), FISHER
     else:
         p_value, test = two_proportion_z(x1, n1, x2, n2), Z_TEST
-    return Comparison(cur, prev, cur - prev, p_value < alpha, p_value, test, **sizes)
+    return Comparison(cur, prev, cur - prev, p_value < alpha, p_value, test, n1, n2, min_responses)
 
 
 def hours_until(hours: Mapping[int, Tally], last_hour: int, scale: tuple[int, int] = (1, 5)

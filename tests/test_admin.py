@@ -260,10 +260,18 @@ async def test_quit_from_the_admin_view_ends_the_app(config, store, vault):
 
 async def test_admin_locks_itself_after_idle(config, store, vault):
     quick = replace(config, admin=replace(config.admin, idle_lock_seconds=1.0))
-    app = KioskApp(quick, store)
+    shown = []
+
+    class Watched(KioskApp):
+        def push_screen(self, screen, *args, **kwargs):  # which screens came, however briefly
+            shown.append(type(screen).__name__)
+            return super().push_screen(screen, *args, **kwargs)
+
+    app = Watched(quick, store)
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_until(lambda: isinstance(app.screen, SurveyScreen))
-        await open_admin(app, pilot, PIN)
+        await pilot.press("f12", *PIN, "enter")
+        await wait_until(lambda: "AdminScreen" in shown, what="the admin view")
         await wait_until(lambda: isinstance(app.screen, SurveyScreen), timeout=5)
 
 

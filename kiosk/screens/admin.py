@@ -318,8 +318,9 @@ class AdminScreen(Screen[str]):
         self._show_flagged(figures.summary)
 
     def on_resize(self) -> None:
-        if self.dashboard is not None:
-            self.call_after_refresh(lambda: self.dashboard and self.show(self.dashboard.figures))
+        dashboard = self.dashboard
+        if dashboard is not None:
+            self.call_after_refresh(lambda: self.show(dashboard.figures))
 
     def _flagged_words(self, summary: Summary) -> str:
         included = self.dashboard is not None and self.dashboard.include_flagged

@@ -123,7 +123,8 @@ class TrendChart(PlotextPlot):
                      color="cyan", label="CSAT")
             plt.plot(labels[:1], [target], color="red", marker=" ", label=f"target {target:g} %")
             step = max(1, len(labels) // max(1, (self.size.width - 10) // 12))
-            plt.xticks(labels[::step], [_short(label) for label in labels[::step]])
+            plt.xticks(labels[::step],  # type: ignore[arg-type]  # plotext takes date strings
+                       [_short(label) for label in labels[::step]])
         else:
             plt.title("No answers in this period")
         self.refresh()

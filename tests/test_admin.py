@@ -263,6 +263,8 @@ async def test_admin_locks_itself_after_idle(config, store, vault):
     shown = []
 
     class Watched(KioskApp):
+        CSS_PATH = str(ROOT / "kiosk" / "kiosk.tcss")
+
         def push_screen(self, screen, *args, **kwargs):  # which screens came, however briefly
             shown.append(type(screen).__name__)
             return super().push_screen(screen, *args, **kwargs)

@@ -338,7 +338,7 @@ class AdminScreen(Screen[str]):
 
     def _show_store_status(self) -> None:
         self.query_one("#store-status", Static).update(Content("\n".join(self.store_problems())))
-        self.query_one("#store-status", Static).set_class(bool(self.store_problems()), "-problem")
+        self.query_one("#store-status", Static).set_class(bool(self.store_problems()), "-error")
 
     def store_problems(self) -> list[str]:
         """One line per thing staff must know about the data (empty when all is well)."""

@@ -98,7 +98,7 @@ class ExportScreen(ModalScreen[None]):
         # File names and OS errors are shown as written, never read as markup.
         result = self.query_one("#export-result", Static)
         result.update(Content(message))
-        result.set_class(error, "-problem")
+        result.set_class(error, "-error")
 
     def write(self) -> None:
         try:

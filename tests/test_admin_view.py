@@ -111,7 +111,7 @@ async def test_just_under_target_before_rounding_is_shown_on_target(tmp_path):
             for i in range(2500)]
     write(config, rows)
     app = Host(config)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=(120, 36)):
         admin = await loaded(app)
         assert admin.dashboard.figures.summary.csat == pytest.approx(79.96)
         await wait_until(lambda: "% satisfied" in text(admin, "#headline"))
@@ -128,7 +128,7 @@ async def test_three_against_three_is_too_few_to_compare(tmp_path):
     write(config, [row(f"y{i}", at(TODAY - timedelta(days=1), 9, i), 1) for i in range(3)]
           + [row(f"t{i}", at(TODAY, 9, i), 5) for i in range(3)])
     app = Host(config, hour=15)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=(120, 36)):
         admin = await loaded(app)
         await wait_until(lambda: "today so far" in text(admin, "#headline"))
         headline = text(admin, "#headline")

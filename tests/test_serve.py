@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -94,7 +93,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         except OSError:
             if time.monotonic() > deadline or server.poll() is not None:
                 server.kill()
-                raise AssertionError("kiosk serve did not start listening")
+                raise AssertionError("kiosk serve did not start listening") from None
             time.sleep(0.1)  # polling a port being opened, not waiting for the app
     yield f"http://127.0.0.1:{port}", data
     server.terminate()

@@ -8,7 +8,7 @@ keep an 80x24 screen readable; a large screen shows more on the overview.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from textual import on, work
@@ -26,8 +26,17 @@ from kiosk.live import JournalTail
 from kiosk.misuse import TapRule
 from kiosk.screens.idle import IdleTimer
 from kiosk.store import ResponseStore
-from kiosk.widgets.charts import (OTHER, DistributionBars, HeatMap, ReasonBars, TrendChart,
-                                  fit_phrases, plain, shown, top_counts)
+from kiosk.widgets.charts import (
+    OTHER,
+    DistributionBars,
+    HeatMap,
+    ReasonBars,
+    TrendChart,
+    fit_phrases,
+    plain,
+    shown,
+    top_counts,
+)
 from scoring import Comparison, Summary, csat_percent, group_days, nps, nps_interval
 
 POLL_SECONDS = 0.5  # live window: new taps show within a second

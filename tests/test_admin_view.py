@@ -327,17 +327,22 @@ async def test_export_file_names_are_shown_as_written(tmp_path):
 
 
 async def test_idle_lock_closes_the_export_dialog_and_locks_the_view(tmp_path):
-    config = make_config(tmp_path, idle_lock_seconds=1.0)
+    """The idle timeout fires with the export dialog open: the dialog closes AND the view
+    locks. The timeout's own callback is run (not the wall clock): no runner speed involved."""
+    config = make_config(tmp_path, idle_lock_seconds=600)
     app = Host(config)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_until(lambda: isinstance(app.screen, AdminScreen))
+        admin = await loaded(app)
         await pilot.press("e")
         await wait_until(lambda: isinstance(app.screen, ExportScreen))
+        assert admin._idle.callback == admin.idle_lock  # what the timer calls
+        admin._idle.callback()
         await wait_until(lambda: app.result == "back", what="the idle lock")
         assert not isinstance(app.screen, (ExportScreen, AdminScreen))
         await pilot.press("escape")  # nothing left to close: no InvalidStateError
         await pilot.pause()
         assert app.is_running
+
 
 
 async def test_answers_dated_in_the_future_are_shown_to_staff(tmp_path):

@@ -38,6 +38,12 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-11-22") from None
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a TCP port (1-65535)")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument("--config", default="config.toml", metavar="PATH",
@@ -62,6 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--json", action="store_true", help="one JSON object instead of a table")
     commands.add_parser("admin", parents=[common],
                         help="open the PIN screen and admin view (back office, SSH)")
+    serve = commands.add_parser("serve", parents=[common],
+                                help="serve the admin view (PIN first) to a web browser")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="interface to listen on (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=_port, default=8080, help="TCP port (default 8080)")
     commands.add_parser("set-pin", parents=[common],
                         help="set the admin PIN (asks twice, or reads one line from stdin)")
     importer = commands.add_parser("import", parents=[common],
@@ -320,6 +331,18 @@ def admin(args: argparse.Namespace, config: Config) -> int:
     return app.return_code or 0
 
 
+def serve(args: argparse.Namespace, config: Config) -> int:
+    from kiosk.serve import serve as serve_admin
+
+    _open_reader(args, config)  # says so when there is no data yet
+    try:
+        serve_admin(Path(args.config), config.data_dir, args.host, args.port)
+    except OSError as exc:
+        raise UsageError(f"kiosk serve: cannot listen on {args.host}:{args.port} "
+                         f"({exc.strerror or exc}); choose another --port or --host") from None
+    return 0
+
+
 def set_pin(args: argparse.Namespace, config: Config) -> int:
     """Asks twice without echo on a terminal; reads one line when piped."""
     import getpass
@@ -355,5 +378,5 @@ def import_(args: argparse.Namespace, config: Config) -> int:
 
 
 COMMANDS = {"run": run, "export": export, "stats": stats, "demo": demo, "import": import_,
-            "admin": admin, "set-pin": set_pin}
+            "admin": admin, "set-pin": set_pin, "serve": serve}
 

@@ -173,10 +173,11 @@ async def test_admin_shows_reasons_languages_and_nps(config, store):
     async with app.run_test(size=(120, 36)) as pilot:
         await survey_ready(app)
         admin = await open_admin(app, pilot, "1111")
-        reasons = str(admin.query_one("#reasons-breakdown").render())
-        assert "Price: 2 (100 %)" in reasons
+        await wait_until(lambda: "Price" in str(admin.query_one("#reasons").render()))
+        reasons = str(admin.query_one("#reasons").render())
+        assert "100\u00a0% (2)" in reasons
         languages = str(admin.query_one("#languages-breakdown").render())
-        assert "English 50% n=2" in languages and "Français 0% n=1" in languages
+        assert "English: 50 % (2)" in languages and "Français: 0 % (1)" in languages
         # promoters 10 and 9, detractors 2 and 5: (2 - 2) / 4 -> NPS 0
         assert "NPS +0" in str(admin.query_one("#nps-figure").render())
         assert admin.dashboard.figures.breakdown.nps.n == 4

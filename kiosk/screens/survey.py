@@ -49,6 +49,7 @@ class SurveyScreen(Screen):
         Binding("f12", "request_admin", show=False, id=ADMIN_BINDING),
     ]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-wide")]
 
     ADMIN_TAPS = 5  # taps on the question within ADMIN_TAP_SECONDS open the PIN screen
     ADMIN_TAP_SECONDS = 3.0

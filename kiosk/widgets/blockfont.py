@@ -42,9 +42,10 @@ for latin, cyrillic in zip("ABEKMHOPCTX", "АВЕКМНОРСТХ"):
     GLYPHS[cyrillic] = GLYPHS[latin]
 
 # Combining marks (after NFD) and the character drawn for them above or below.
-ABOVE = {"\u0300": "`", "\u0301": "´", "\u0302": "^", "\u0303": "~", "\u0308": "¨",
-         "\u0306": "˘", "\u030a": "˚"}
-BELOW = {"\u0327": "¸"}
+# Drawn centred over the glyph, cut to its width (a one-column I keeps the middle).
+ABOVE = {"\u0300": "╲", "\u0301": "╱", "\u0302": "╱╲", "\u0303": "~", "\u0308": "╹ ╹",
+         "\u0306": "╰╯", "\u030a": "°"}
+BELOW = {"\u0327": "┛"}
 
 
 def _glyphs(word: str) -> list[tuple[Glyph, str, str]] | None:
@@ -70,14 +71,20 @@ def _width(glyphs: list[tuple[Glyph, str, str]]) -> int:
     return sum(len(glyph[0]) for glyph, _, _ in glyphs)
 
 
+def _centred(mark: str, width: int) -> str:
+    if len(mark) > width:
+        middle = (len(mark) - width) // 2
+        mark = mark[middle:middle + width].strip() or mark.strip()[0]
+    return mark.center(width)
+
+
 def _draw(line: list[tuple[Glyph, str, str]]) -> list[str]:
     """The rows of one line: marks above, three glyph rows, marks below (if any)."""
     above, rows, below = [], ["", "", ""], []
     for glyph, mark_above, mark_below in line:
         width = len(glyph[0])
-        middle = (width - 1) // 2
-        above.append(" " * middle + (mark_above or " ") + " " * (width - middle - 1))
-        below.append(" " * middle + (mark_below or " ") + " " * (width - middle - 1))
+        above.append(_centred(mark_above, width))
+        below.append(_centred(mark_below, width))
         for row in range(3):
             rows[row] += glyph[row]
     drawn = ["".join(above)] + rows

@@ -20,7 +20,6 @@ class Headline(Widget):
     Headline {
         width: 100%;
         height: auto;
-        text-align: center;
         text-style: bold;
     }
     """
@@ -43,10 +42,14 @@ class Headline(Widget):
         return self.block_rows(self.content_region.width) is not None
 
     def render(self) -> Text:
-        rows = self.block_rows(self.content_region.width)
+        width = self.content_region.width
+        rows = self.block_rows(width)
         if rows is None:
             return Text(self.text, justify="center")
-        return Text("\n".join(rows), justify="center", no_wrap=True)
+        # Centred here, row by row at full width (the rows of a line are equally
+        # wide): Rich's own centring strips the blanks that place the accents.
+        return Text("\n".join(row.center(width).rstrip() for row in rows), no_wrap=True,
+                    justify="left")
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         rows = self.block_rows(width)

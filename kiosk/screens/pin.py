@@ -20,6 +20,7 @@ class PinScreen(Screen[bool]):
 
     # Below 24 rows the keypad keys are two rows tall instead of three.
     VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-wide")]
 
     BINDINGS = [
         *(Binding(str(d), f"digit('{d}')", show=False) for d in range(10)),

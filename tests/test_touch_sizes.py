@@ -101,3 +101,27 @@ async def test_pin_keypad(config, store, size):
         targets = regions(app.screen, "TapButton")
         assert len(targets) == 13  # 12 keys and Cancel
         check_targets(targets, size)
+
+
+async def test_wrong_pin_stays_until_the_next_key_and_is_readable(config, store):
+    from kiosk.pin import PinVault
+    from tests.vt import contrast
+
+    PinVault(config.data_dir).set_pin("4821")
+    app = KioskApp(config, store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(lambda: isinstance(app.screen, SurveyScreen))
+        await pilot.press("f12")
+        await wait_until(lambda: isinstance(app.screen, PinScreen))
+        pin = app.screen
+        note = pin.query_one("#pin-message")
+        for key in "1111":
+            await pilot.click(f"#key-{key}")
+        await pilot.click("#key-ok")
+        assert "Wrong PIN" in str(note.render())
+        pin._show_state()  # the once-a-second refresh keeps it
+        assert "Wrong PIN" in str(note.render())
+        fg, bg = note.styles.color, note.styles.background
+        assert contrast(fg.rgb, bg.rgb) >= 4.5, (fg, bg)
+        await pilot.click("#key-4")  # the next key clears it
+        assert "Wrong PIN" not in str(note.render())

@@ -91,7 +91,15 @@ SETTINGS = {
 @pytest.mark.parametrize("setting", list(SETTINGS))
 def test_five_distinct_answers_with_readable_labels(tmp_path, setting):
     env, _ = SETTINGS[setting]
-    colours = answer_colours(run_kiosk(tmp_path, env))
+    screen = run_kiosk(tmp_path, env)
+    # Every character on the screen can be read (xterm's default foreground is black:
+    # text left in the "default" colour on a dark background would vanish).
+    for y in range(ROWS):
+        for x, cell in enumerate(screen.cells[y]):
+            if cell.char.strip():
+                fg, bg = cell.rgb()
+                assert contrast(fg, bg) >= 3, (setting, x, y, screen.line(y), fg, bg)
+    colours = answer_colours(screen)
     backgrounds = [bg for _, bg in colours]
     assert len(set(backgrounds)) == 5, f"{setting}: answers share a colour: {backgrounds}"
     for label, (fg, bg) in zip(LABELS, colours):

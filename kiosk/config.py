@@ -30,6 +30,8 @@ class KioskConfig:
     language: str = "en"  # the default language: every new customer starts in it
     languages: tuple[str, ...] = ALL_LANGUAGES  # offered on the language bar, in order
     input: str = "touch"  # "touch", "keys" or "both": decides hints and key prefixes
+    # IANA zone of every day, hour and weekday the kiosk files and shows.
+    timezone: str = field(default_factory=lambda: _system_zone())
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,18 @@ class Config:
         return self.kiosk.data_dir
 
 
+def _system_zone() -> str:
+    from kiosk.localtime import system_zone_name
+
+    return system_zone_name()
+
+
+def _timezone(value: str) -> str | None:
+    from kiosk.localtime import zone_problem
+
+    return zone_problem(value)
+
+
 # Each key: (python type(s) accepted, check returning an error text or None).
 def _non_empty(value: str) -> str | None:
     return None if value.strip() else "must not be empty"
@@ -228,6 +242,7 @@ SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
         "language": ((str,), _language),
         "languages": ((list,), _languages),
         "input": ((str,), _input_mode),
+        "timezone": ((str,), _timezone),
     },
     "survey": {
         "question_id": ((str,), _non_empty),

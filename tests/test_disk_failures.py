@@ -14,7 +14,7 @@ from kiosk.cli import save_unwritten
 from kiosk.pin import PinVault
 from kiosk.screens.survey import SurveyScreen
 from kiosk.store import ResponseStore
-from tests.conftest import open_admin, wait_until
+from tests.conftest import open_admin, wait_until, taps_taken
 
 
 class Disk:
@@ -51,7 +51,7 @@ class Disk:
 
 async def tap(app, pilot, key: str, answers: int) -> None:
     await pilot.press(key)
-    await wait_until(lambda: len(app.recorded) >= answers)
+    await wait_until(lambda: taps_taken(app.store) >= answers)
     await wait_until(lambda: isinstance(app.screen, SurveyScreen) and not app.screen._answered)
 
 

@@ -169,7 +169,16 @@ def test_pointer_clicks_record_each_answer_and_the_pixels_meet_the_colours(xterm
     for score, (col, row) in enumerate(answer_cells(), 1):
         xterm._until(lambda: tile_colours(xterm, xterm.screenshot()) == ANSWER_COLOURS,
                      "the survey back")
-        xterm.click(col, row)
-        xterm._until(lambda: len(list(store.iter_responses())) == score,
-                     f"answer {score} stored")
+        # A click that lands in the instant the survey comes back, before it has reset
+        # for the next customer, is refused by the double-tap guard: click again (a
+        # second recorded click would show in the exact count below).
+        for attempt in range(3):
+            xterm.click(col, row)
+            try:
+                xterm._until(lambda: len(list(store.iter_responses())) >= score,
+                             f"answer {score} stored", timeout=8)
+                break
+            except AssertionError:
+                if attempt == 2:
+                    raise
     assert [r.score for r in store.iter_responses()] == [1, 2, 3, 4, 5]

@@ -32,6 +32,10 @@ class AfterthoughtScreen(Screen):
 
     seconds: float = 15.0
     VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]
+    # Until mounted: not armed, and keys arriving early (a double tap) restart nothing.
+    _shown_at = float("inf")
+    _started = 0.0
+    _timeout: IdleTimer | None = None
 
     def on_mount(self) -> None:
         self._shown_at = monotonic()
@@ -40,6 +44,8 @@ class AfterthoughtScreen(Screen):
         self.set_interval(0.5, self._tick)
 
     def _restart(self) -> None:
+        if self._timeout is None:
+            return
         self._started = monotonic()
         self._timeout.restart()
         self._tick()

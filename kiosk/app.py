@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from time import monotonic
 from collections.abc import Callable
 from datetime import datetime
+from time import monotonic
 
 from textual import on, work
 from textual.app import App
@@ -13,16 +13,19 @@ from textual.binding import Binding
 
 from kiosk.config import Config
 from kiosk.messages import AdminRequested, RatingChosen
+from kiosk.crash import PlainCrash
 from kiosk.hours import OpeningHours
 from kiosk.i18n import Texts
+from kiosk.keys import LOCKED_KEYS  # also what the config check refuses as the admin key
+from kiosk.messages import RatingChosen
 from kiosk.misuse import TapRule
 from kiosk.models import Response, new_response_id
 from kiosk.palette import apply_palette
 from kiosk.pin import PinVault
 from kiosk.screens.admin import AdminScreen
-from kiosk.screens.pin import PinScreen
 from kiosk.screens.followup import FollowupScreen
 from kiosk.screens.nps import NpsScreen
+from kiosk.screens.pin import PinScreen
 from kiosk.screens.rest import ClosedScreen
 from kiosk.screens.survey import ADMIN_BINDING, SurveyScreen
 from kiosk.screens.thanks import ThanksScreen
@@ -33,11 +36,8 @@ from kiosk.store import Receipt, ResponseStore
 # taps not yet on disk (store.pending).
 DURABLE_WAIT_SECONDS = 0.15
 
-# Keys that would leave, suspend or open something on a stock Textual app.
-LOCKED_KEYS = "ctrl+q,ctrl+c,ctrl+p,ctrl+z,ctrl+backslash,ctrl+d"
 
-
-class KioskApp(App):
+class KioskApp(PlainCrash, App[None]):
     """The counter kiosk.  A customer can answer, and nothing else."""
 
     CSS_PATH = "kiosk.tcss"
@@ -57,6 +57,8 @@ class KioskApp(App):
         self.clock = clock or store.calendar.now  # the kiosk's zone, not the process's
         self.tap_rule = TapRule(config.misuse.max_taps, config.misuse.window_seconds)
         self.hours = OpeningHours(config.rest.open, config.rest.close)
+        # One vault for the process: its lockout holds in memory when the disk refuses it.
+        self.pin_vault = PinVault(config.data_dir)
 
     def on_mount(self) -> None:
         apply_palette(self)
@@ -107,7 +109,7 @@ class KioskApp(App):
         """The admin key or five taps on the question: PIN first, then the admin view."""
         if not isinstance(self.screen, (SurveyScreen, ClosedScreen)):
             return
-        self.push_screen(PinScreen(PinVault(self.config.data_dir),
+        self.push_screen(PinScreen(self.pin_vault,
                                    self.config.timing.idle_reset_seconds), self._after_pin)
 
     def _after_pin(self, ok: bool | None) -> None:
@@ -163,7 +165,7 @@ class KioskApp(App):
                                                  self.config.timing.thank_you_seconds))
 
 
-class AdminApp(App):
+class AdminApp(PlainCrash, App[None]):
     """`kiosk admin`: the PIN screen and admin view alone, for a back office.
 
     It only reads the data dir, so it runs beside the counter kiosk and shows
@@ -178,6 +180,7 @@ class AdminApp(App):
         super().__init__()
         self.config = config
         self.store = store
+        self.pin_vault = PinVault(config.data_dir)  # one per process, as on the counter
 
     def on_mount(self) -> None:
         apply_palette(self)
@@ -187,7 +190,7 @@ class AdminApp(App):
         """Quit from the admin view's button, like on the counter."""
 
     def _ask_pin(self) -> None:
-        self.push_screen(PinScreen(PinVault(self.config.data_dir),
+        self.push_screen(PinScreen(self.pin_vault,
                                    self.config.admin.idle_lock_seconds), self._after_pin)
 
     def _after_pin(self, ok: bool | None) -> None:

@@ -3,6 +3,7 @@ input for a moment, show how long they wait, and count as skipped when nobody an
 from __future__ import annotations
 
 from time import monotonic
+from typing import Any
 
 from rich.text import Text
 from textual.events import Key, MouseDown
@@ -26,7 +27,7 @@ class Countdown(Static):
                                   f" {max(0, round(left)):>3} s"))
 
 
-class AfterthoughtScreen(Screen):
+class AfterthoughtScreen(Screen[Any]):
     """Subclasses set ``seconds`` and implement ``action_skip``; they yield a
     ``Countdown(id="countdown")`` in their compose."""
 

@@ -1,6 +1,7 @@
 """PIN entry between the survey and the admin view: keypad, dots, lockout."""
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -73,12 +74,15 @@ class PinScreen(Screen[bool]):
             note.set_class(True, "-error", "answer-1")
             return
         wait = self.vault.locked_for()
+        if message is not None:
+            self._message = message  # shown until the next key
+        shown: str | None = self._message or None
         if wait > 0:
-            note.update(f"Too many wrong PINs. Locked for {wait:.0f} s.")
-            note.set_class(True, "-error", "answer-1")
-        elif message is not None or self._message:
-            self._message = message or self._message
-            note.update(self._message)
+            shown = f"Too many wrong PINs. Locked for {wait:.0f} s."
+        if self.vault.problem:  # a full or failing disk: the lock still holds in memory
+            shown = f"{shown} {self.vault.problem}" if shown else self.vault.problem
+        if shown is not None:
+            note.update(Text(shown))
             note.set_class(True, "-error", "answer-1")
         else:
             note.update("")

@@ -25,7 +25,8 @@ ADMIN_BINDING = "open_admin"
 CHIP_MIN_WIDTH = 8  # a language chip is at least this wide (a fingertip)
 
 
-class SurveyScreen(Screen):
+
+class SurveyScreen(Screen[None]):
     """Answerable with keys 1-5, arrows + Enter, or a click/tap on an option.
 
     The language bar (tap a name, or key L for the next one) switches every text;

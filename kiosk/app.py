@@ -12,12 +12,11 @@ from textual.app import App
 from textual.binding import Binding
 
 from kiosk.config import Config
-from kiosk.messages import AdminRequested, RatingChosen
 from kiosk.crash import PlainCrash
 from kiosk.hours import OpeningHours
 from kiosk.i18n import Texts
 from kiosk.keys import LOCKED_KEYS  # also what the config check refuses as the admin key
-from kiosk.messages import RatingChosen
+from kiosk.messages import AdminRequested, RatingChosen
 from kiosk.misuse import TapRule
 from kiosk.models import Response, new_response_id
 from kiosk.palette import apply_palette

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -33,7 +33,7 @@ def palette_class(color_system: str | None, environ: Mapping[str, str],
     return ANSI16
 
 
-def apply_palette(app: App[object]) -> str:
+def apply_palette(app: App[Any]) -> str:
     """Put the palette class on ``app`` (kiosk.tcss styles by it); returns it.
 
     In 16 and 8 colours the answer colours are the terminal's own ANSI colours,

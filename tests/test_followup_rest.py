@@ -7,6 +7,8 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 from kiosk.app import KioskApp
 from kiosk.cli import main
 from kiosk.hours import OpeningHours
@@ -139,36 +141,36 @@ async def test_resting_keeps_the_answers_and_a_tap_on_one_records_it(config, sto
     assert [r.score for r in stored(store)] == [4, 5]
 
 
+@pytest.mark.parametrize("mode, prefixed", [("touch", False), ("keys", True), ("both", True)])
 async def test_followup_and_nps_show_their_countdown_and_keys_only_where_keys_are_used(
-        config, store):
+        config, store, mode, prefixed):
     from kiosk.screens.afterthought import Countdown
 
-    for mode, prefixed in (("touch", False), ("keys", True), ("both", True)):
-        setup = replace(with_followup(config, seconds=9), kiosk=replace(config.kiosk, input=mode),
-                        nps=replace(config.nps, enabled=True))
-        app = KioskApp(setup, store)
-        async with app.run_test(size=(100, 30)) as pilot:
-            survey = app.screen
-            hint = str(survey.query_one("#hint").render())
-            assert ("1 to 5" in hint) == prefixed, (mode, hint)
-            await pilot.press("1")
-            await wait_until(lambda: isinstance(app.screen, FollowupScreen))
-            followup = app.screen
-            await wait_until(lambda: " s" in str(followup.query_one(Countdown).render()))
-            assert str(followup.query_one(Countdown).render()).rstrip().endswith("9 s")
-            reason = str(followup.query_one("#reason-1").render())
-            assert reason.startswith("1 ") == prefixed, (mode, reason)
-            assert str(followup.query_one("#skip").render()).startswith("0 ") == prefixed
-            await wait_until(followup._armed)
-            await pilot.click("#skip")
-            await wait_until(lambda: isinstance(app.screen, NpsScreen))
-            nps_screen = app.screen
-            assert nps_screen.query_one(Countdown).display
-            assert nps_screen.query_one("#nps-0").has_class("answer-1")
-            assert nps_screen.query_one("#nps-7").has_class("answer-3")
-            assert nps_screen.query_one("#nps-10").has_class("answer-5")
-            hint = str(nps_screen.query_one("#nps-hint").render())
-            assert ("0-9" in hint) == prefixed, (mode, hint)
+    setup = replace(with_followup(config, seconds=9), kiosk=replace(config.kiosk, input=mode),
+                    nps=replace(config.nps, enabled=True))
+    app = KioskApp(setup, store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        survey = app.screen
+        hint = str(survey.query_one("#hint").render())
+        assert ("1 to 5" in hint) == prefixed, (mode, hint)
+        await pilot.press("1")
+        await wait_until(lambda: isinstance(app.screen, FollowupScreen))
+        followup = app.screen
+        await wait_until(lambda: " s" in str(followup.query_one(Countdown).render()))
+        assert str(followup.query_one(Countdown).render()).rstrip().endswith("9 s")
+        reason = str(followup.query_one("#reason-1").render())
+        assert reason.startswith("1 ") == prefixed, (mode, reason)
+        assert str(followup.query_one("#skip").render()).startswith("0 ") == prefixed
+        await wait_until(followup._armed)
+        await pilot.click("#skip")
+        await wait_until(lambda: isinstance(app.screen, NpsScreen))
+        nps_screen = app.screen
+        assert nps_screen.query_one(Countdown).display
+        assert nps_screen.query_one("#nps-0").has_class("answer-1")
+        assert nps_screen.query_one("#nps-7").has_class("answer-3")
+        assert nps_screen.query_one("#nps-10").has_class("answer-5")
+        hint = str(nps_screen.query_one("#nps-hint").render())
+        assert ("0-9" in hint) == prefixed, (mode, hint)
 
 
 async def test_reason_texts_from_config_show_literally(config, store):

@@ -175,7 +175,7 @@ def test_pointer_clicks_record_each_answer_and_the_pixels_meet_the_colours(xterm
         for attempt in range(3):
             xterm.click(col, row)
             try:
-                xterm._until(lambda: len(list(store.iter_responses())) >= score,
+                xterm._until(lambda n=score: len(list(store.iter_responses())) >= n,
                              f"answer {score} stored", timeout=8)
                 break
             except AssertionError:

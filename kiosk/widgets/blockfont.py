@@ -97,7 +97,7 @@ def render_block(text: str, width: int, max_rows: int) -> list[str] | None:
     """``text`` in the block font, word-wrapped to ``width`` columns in at most
     ``max_rows`` rows; None when a character has no glyph or it does not fit."""
     space = GLYPHS[" "]
-    words = []
+    words: list[list[tuple[Glyph, str, str]]] = []
     for word in text.split():
         glyphs = _glyphs(word)
         if glyphs is None or _width(glyphs) > width:
@@ -106,12 +106,12 @@ def render_block(text: str, width: int, max_rows: int) -> list[str] | None:
     if not words:
         return None
     lines: list[list[tuple[Glyph, str, str]]] = [[]]
-    for word in words:
-        candidate = lines[-1] + ([(space, "", "")] if lines[-1] else []) + word
+    for drawn_word in words:
+        candidate = lines[-1] + ([(space, "", "")] if lines[-1] else []) + drawn_word
         if _width(candidate) <= width:
             lines[-1] = candidate
         else:
-            lines.append(word)
+            lines.append(drawn_word)
     rows: list[str] = []
     gap_done = True  # no gap above the first line
     for line in lines:

@@ -123,7 +123,7 @@ async def test_resting_keeps_the_answers_and_a_tap_on_one_records_it(config, sto
     app = KioskApp(resting, store)
     async with app.run_test(size=(100, 30)) as pilot:
         survey = app.screen
-        await wait_until(lambda: survey.resting, timeout=5)
+        await wait_until(lambda: survey.resting, timeout=15)
         question = survey.query_one("#question")
         assert question.text == config.texts().attract  # the headline invites
         for score in range(1, 6):  # the answers stay on screen
@@ -132,7 +132,7 @@ async def test_resting_keeps_the_answers_and_a_tap_on_one_records_it(config, sto
         await pilot.click("#rate-4")  # the customer who taps green gets green
         await wait_until(lambda: taps_taken(app.store) >= 1)
         await survey_ready(app)
-        await wait_until(lambda: survey.resting, timeout=5)
+        await wait_until(lambda: survey.resting, timeout=15)
         await pilot.click("#question")  # a tap elsewhere only wakes it
         await wait_until(lambda: not survey.resting)
         assert question.text == config.texts().question

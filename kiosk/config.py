@@ -32,6 +32,7 @@ class KioskConfig:
     data_dir: Path = Path("data")
     language: str = "en"  # the default language: every new customer starts in it
     languages: tuple[str, ...] = ALL_LANGUAGES  # offered on the language bar, in order
+    input: str = "touch"  # "touch", "keys" or "both": decides hints and key prefixes
     # IANA zone of every day, hour and weekday the kiosk files and shows.
     timezone: str = field(default_factory=lambda: _system_zone())
 
@@ -226,6 +227,14 @@ def _languages(value: list[Any]) -> str | None:
     return None
 
 
+def _input_mode(value: str) -> str | None:
+    from kiosk.i18n import INPUT_MODES
+
+    if value in INPUT_MODES:
+        return None
+    return f"must be one of {', '.join(repr(m) for m in INPUT_MODES)}, got {value!r}"
+
+
 def _reasons(value: list[Any]) -> str | None:
     if not 1 <= len(value) <= 6:
         return f"give 1 to 6 reasons, got {len(value)}"
@@ -258,6 +267,7 @@ SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
         "data_dir": ((str,), _path),
         "language": ((str,), _language),
         "languages": ((list,), _languages),
+        "input": ((str,), _input_mode),
         "timezone": ((str,), _timezone),
     },
     "survey": {
@@ -306,6 +316,7 @@ SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
 TEXT_SCHEMA: dict[str, tuple[tuple[type, ...], Any]] = {
     "name": ((str,), _non_empty), "question": ((str,), _non_empty),
     "labels": ((list,), _labels), "hint": ((str,), _optional_text),
+    "key_hint": ((str,), _optional_text), "nps_key_hint": ((str,), _optional_text),
     "thank_you": ((str,), _non_empty), "followup_question": ((str,), _non_empty),
     "skip": ((str,), _non_empty), "comment_prompt": ((str,), _non_empty),
     "nps_question": ((str,), _non_empty), "nps_low": ((str,), _optional_text),

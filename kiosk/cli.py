@@ -55,8 +55,31 @@ def build_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", parents=[common, period],
                                 help="print CSAT and the answer distribution")
     stats.add_argument("--json", action="store_true", help="one JSON object instead of a table")
-    commands.add_parser("admin", parents=[common],
-                        help="open the PIN screen and admin view (back office, SSH)")
+    admin = commands.add_parser("admin", parents=[common],
+                                help="open the PIN screen and admin view (back office, SSH)")
+    admin.add_argument("--fleet", action="store_true",
+                       help="the whole chain from the fleet database (--url or KIOSK_FLEET_URL)")
+    admin.add_argument("--url", metavar="URL", help="fleet database URL, without password "
+                       "(PGPASSWORD or ~/.pgpass holds it)")
+    sync = commands.add_parser("sync", parents=[common],
+                               help="push responses to the fleet database ([sync] table)")
+    sync.add_argument("--once", action="store_true", required=True,
+                      help="one catch-up pass, then exit (for cron)")
+    fleet = commands.add_parser("fleet", help="set up the fleet database (head office)")
+    fleet_commands = fleet.add_subparsers(dest="fleet_command", metavar="ACTION",
+                                          parser_class=_Parser, required=True)
+    url_help = ("database URL without password (default: $KIOSK_FLEET_URL; the password "
+                "comes from PGPASSWORD or ~/.pgpass; TLS: add sslmode=verify-full)")
+    init = fleet_commands.add_parser("init", help="create or upgrade the schema (safe twice)")
+    init.add_argument("url", nargs="?", metavar="URL", help=url_help)
+    add_kiosk = fleet_commands.add_parser(
+        "add-kiosk", help="create the login of one kiosk id; prints its password once")
+    add_kiosk.add_argument("kiosk_id", metavar="ID", help="the kiosk's [kiosk] id")
+    add_kiosk.add_argument("--url", metavar="URL", help=url_help)
+    add_viewer = fleet_commands.add_parser(
+        "add-viewer", help="create a head-office login that reads every site")
+    add_viewer.add_argument("name", metavar="NAME", help="role name, e.g. head_office")
+    add_viewer.add_argument("--url", metavar="URL", help=url_help)
     commands.add_parser("set-pin", parents=[common],
                         help="set the admin PIN (asks twice, or reads one line from stdin)")
     importer = commands.add_parser("import", parents=[common],
@@ -83,6 +106,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
+        if args.command == "fleet":  # head office: no kiosk config needed
+            return fleet(args)
         config = load_config(args.config, args.data_dir)
         return COMMANDS[args.command](args, config)
     except UsageError as exc:
@@ -107,15 +132,30 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
     ensure_data_dir(config, from_flag=bool(args.data_dir))
     store = ResponseStore(config.data_dir).open_writer()
+    syncing = _start_sync(config, store)
     try:
         KioskApp(config, store).run()
     finally:
+        if syncing is not None:
+            syncing.stop()
         unwritten = store.close()
         if unwritten:
             saved = save_unwritten(unwritten, config.data_dir)
             print(f"kiosk: {len(unwritten)} response(s) could not be written to "
                   f"{config.data_dir}; saved to {saved}", file=sys.stderr)
     return 0
+
+
+def _start_sync(config: Config, store: ResponseStore):
+    """With [sync]: the background push to the fleet database (its own thread and
+    connection; a tap only wakes it).  Without: nothing, and psycopg is not loaded."""
+    if config.sync is None:
+        return None
+    from kiosk.fleet.sync import Syncer, SyncThread
+
+    thread = SyncThread(Syncer(config), interval=config.sync.interval_seconds)
+    store.add_listener(lambda _response: thread.wake())
+    return thread.start()
 
 
 def save_unwritten(responses, data_dir: Path) -> str:
@@ -181,9 +221,92 @@ def demo(args: argparse.Namespace, config: Config) -> int:
 
 
 def admin(args: argparse.Namespace, config: Config) -> int:
+    if args.fleet:
+        from kiosk.screens.fleet import FleetApp
+
+        app = FleetApp(config, _fleet_url(args, "kiosk admin --fleet"))
+        app.run()
+        return app.return_code or 0
     from kiosk.app import AdminApp
 
     AdminApp(config, _open_reader(args, config)).run()
+    return 0
+
+
+def sync_once(args: argparse.Namespace, config: Config) -> int:
+    """`kiosk sync --once`: one catch-up pass (cron); the kiosk itself syncs in the background."""
+    from kiosk.fleet.connection import FleetError
+    from kiosk.fleet.status import status_line
+    from kiosk.fleet.sync import SyncBusy, Syncer, SyncUnavailable
+
+    if config.sync is None:
+        raise UsageError(f"kiosk sync: {config.path} has no [sync] table; add one with the "
+                         "fleet database's url (see config.toml)")
+    syncer = Syncer(config)
+    try:
+        result = syncer.run_once()
+    except (FleetError, SyncBusy) as exc:
+        raise UsageError(f"kiosk sync: {exc}") from None
+    except SyncUnavailable as exc:
+        print(f"kiosk sync: the fleet database is unreachable ({exc}); "
+              "nothing lost, the next run catches up", file=sys.stderr)
+        return 1
+    finally:
+        syncer.close()
+    from kiosk.models import local_now
+
+    print(f"kiosk: pushed {result.pushed} response line(s); "
+          f"{status_line(config.data_dir, local_now())}", file=sys.stderr)
+    return 0
+
+
+def _fleet_url(args: argparse.Namespace, command: str) -> str:
+    from kiosk.config import _database_url
+
+    url = args.url or os.environ.get("KIOSK_FLEET_URL")
+    if not url:
+        raise UsageError(f"{command}: give the fleet database URL (--url URL or "
+                         "KIOSK_FLEET_URL)")
+    problem = _database_url(url)
+    if problem:
+        # Never echo the URL: it may hold the password.
+        raise UsageError(f"{command}: the database URL " + (
+            "holds a password; remove it and set PGPASSWORD or use ~/.pgpass"
+            if "password" in problem else problem))
+    return url
+
+
+def fleet(args: argparse.Namespace) -> int:
+    """`kiosk fleet init | add-kiosk | add-viewer`, run by head office with an owner's login."""
+    import psycopg
+
+    from kiosk.fleet import schema
+    from kiosk.fleet.connection import FleetError, connect, first_line
+
+    command = f"kiosk fleet {args.fleet_command}"
+    url = _fleet_url(args, command)
+    try:
+        with connect(url) as conn:
+            if args.fleet_command == "init":
+                applied = schema.init_schema(conn)
+                print(f"kiosk: fleet schema up to date"
+                      f"{' (applied ' + ', '.join(applied) + ')' if applied else ''}",
+                      file=sys.stderr)
+                return 0
+            if args.fleet_command == "add-kiosk":
+                credentials = schema.add_kiosk(conn, args.kiosk_id)
+                what = f"kiosk {args.kiosk_id!r}"
+            else:
+                credentials = schema.add_viewer(conn, args.name)
+                what = "head-office viewer"
+    except FleetError as exc:
+        raise UsageError(f"{command}: {exc}") from None
+    except psycopg.Error as exc:
+        raise UsageError(f"{command}: {first_line(exc)}") from None
+    # The one time the password is shown: on standard output, for the installer.
+    print(f"login for {what} (shown once, keep it in a file of mode 0600):")
+    print(f"  user     = {credentials.role}")
+    print(f"  password = {credentials.password}")
     return 0
 
 
@@ -219,5 +342,5 @@ def import_(args: argparse.Namespace, config: Config) -> int:
 
 
 COMMANDS = {"run": run, "export": export, "stats": stats, "demo": demo, "import": import_,
-            "admin": admin, "set-pin": set_pin}
+            "admin": admin, "set-pin": set_pin, "sync": sync_once}
 

@@ -110,3 +110,145 @@ class PgCluster:
         except NoPostgres:
             pass
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+# -- fixtures and helpers shared by tests/test_fleet*.py --------------------------
+import random  # noqa: E402
+import uuid  # noqa: E402
+from datetime import datetime, timedelta, timezone  # noqa: E402
+
+import pytest  # noqa: E402
+
+from kiosk.models import Response  # noqa: E402
+
+LABELS = ("Very unhappy", "Unhappy", "Neutral", "Happy", "Very happy")
+ZONE = timezone(timedelta(hours=1))
+
+
+@pytest.fixture(scope="session")
+def pg():
+    """One PostgreSQL for the session (tests that stop a server start their own)."""
+    try:
+        cluster = PgCluster()
+    except NoPostgres as exc:
+        pytest.skip(f"fleet tests need a PostgreSQL server and none could start: {exc}")
+    yield cluster
+    cluster.destroy()
+
+
+@pytest.fixture
+def fleet_db(pg):
+    """A fresh database with the fleet schema; yields (cluster, owner URL)."""
+    from kiosk.fleet.schema import init_schema
+
+    url = pg.create_database(f"fleet_{uuid.uuid4().hex[:10]}")
+    with owner_conn(pg, url) as conn:
+        init_schema(conn)
+    return pg, url
+
+
+def owner_conn(cluster: PgCluster, url: str):
+    import psycopg
+
+    return psycopg.connect(url, password=cluster.password, autocommit=True)
+
+
+def unique_id(prefix: str = "shop") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def register(cluster: PgCluster, url: str, kiosk_id: str):
+    from kiosk.fleet.schema import add_kiosk
+
+    with owner_conn(cluster, url) as conn:
+        return add_kiosk(conn, kiosk_id)
+
+
+def kiosk_config(tmp_path: Path, cluster: PgCluster, url: str, kiosk_id: str, *,
+                 batch: int = 1000, credentials=None) -> Path:
+    """A kiosk's config.toml with [sync] and its password in a 0600 file."""
+    credentials = credentials or register(cluster, url, kiosk_id)
+    folder = tmp_path / kiosk_id
+    folder.mkdir(parents=True, exist_ok=True)
+    secret = folder / "fleet-password"
+    secret.write_text(credentials.password + "\n")
+    secret.chmod(0o600)
+    database = url.rsplit("/", 1)[1]
+    config = folder / "config.toml"
+    config.write_text(
+        f'[kiosk]\nid = "{kiosk_id}"\ndata_dir = "data"\n\n'
+        f'[sync]\nurl = "{cluster.url(user=credentials.role, database=database)}"\n'
+        f'password_file = "fleet-password"\nbatch = {batch}\ninterval_seconds = 0.05\n',
+        encoding="utf-8")
+    return config
+
+
+def responses(kiosk_id: str, count: int, *, start: datetime | None = None,
+              per_day: int | None = None, seed: int = 1) -> list[Response]:
+    """``count`` answers, ``per_day`` a day (default: all on one day), in time order."""
+    rng = random.Random(seed)
+    start = start or datetime(2026, 11, 1, 8, 0, tzinfo=ZONE)
+    per_day = per_day or count
+    made = []
+    for i in range(count):
+        day, slot = divmod(i, per_day)
+        stamp = start + timedelta(days=day, seconds=slot * (12 * 3600 // per_day))
+        score = rng.choices((1, 2, 3, 4, 5), (5, 7, 12, 36, 40))[0]
+        made.append(Response(
+            id=str(uuid.UUID(int=rng.getrandbits(128))), timestamp=stamp, kiosk=kiosk_id,
+            question="visit-satisfaction", score=score, label=LABELS[score - 1],
+            language=rng.choice(("en", "fr", "nl")), flagged=rng.random() < 0.02,
+            reason=rng.choice(("waiting", "staff")) if score <= 2 and rng.random() < 0.5 else None,
+            nps=rng.randint(0, 10) if rng.random() < 0.3 else None))
+    return made
+
+
+def write_responses(data_dir: Path, batch: list[Response]) -> None:
+    from kiosk.store import ResponseStore
+
+    store = ResponseStore(data_dir)
+    store.write_now(batch)
+    store.close()
+
+
+def table_counts(conn, kiosk_id: str) -> dict[str, object]:
+    """Rows and tallies of one kiosk, to compare before and after."""
+    q = conn.execute
+    return {
+        "rows": q("SELECT count(*) FROM fleet.responses WHERE kiosk_id = %s",
+                  (kiosk_id,)).fetchone()[0],
+        "hours": q("SELECT local_day, local_hour, s1, s2, s3, s4, s5, f1, f2, f3, f4, f5 "
+                   "FROM fleet.hour_tallies WHERE kiosk_id = %s ORDER BY 1, 2",
+                   (kiosk_id,)).fetchall(),
+        "days": q("SELECT local_day, s1, s2, s3, s4, s5, f1, f2, f3, f4, f5 "
+                  "FROM fleet.day_tallies WHERE kiosk_id = %s ORDER BY 1", (kiosk_id,)).fetchall(),
+        "breakdowns": q("SELECT local_day, local_hour, dimension, value, s1, s2, s3, s4, s5, "
+                        "flagged FROM fleet.hour_breakdowns WHERE kiosk_id = %s "
+                        "AND (s1, s2, s3, s4, s5, flagged) <> (0, 0, 0, 0, 0, 0) "
+                        "ORDER BY 1, 2, 3, 4", (kiosk_id,)).fetchall(),
+    }
+
+
+def recomputed_counts(conn, kiosk_id: str) -> dict[str, object]:
+    """The tallies recomputed from the rows: what the triggers must have kept."""
+    q = conn.execute
+    scores = ", ".join(f"count(*) FILTER (WHERE score = {i} AND NOT flagged)" for i in range(1, 6))
+    flagged = ", ".join(f"count(*) FILTER (WHERE score = {i} AND flagged)" for i in range(1, 6))
+    bscores = ", ".join(f"count(*) FILTER (WHERE score = {i} AND NOT f)" for i in range(1, 6))
+    return {
+        "rows": q("SELECT count(*) FROM fleet.responses WHERE kiosk_id = %s",
+                  (kiosk_id,)).fetchone()[0],
+        "hours": q(f"SELECT local_day, local_hour, {scores}, {flagged} FROM fleet.responses "
+                   "WHERE kiosk_id = %s GROUP BY 1, 2 ORDER BY 1, 2", (kiosk_id,)).fetchall(),
+        "days": q(f"SELECT local_day, {scores}, {flagged} FROM fleet.responses "
+                  "WHERE kiosk_id = %s GROUP BY 1 ORDER BY 1", (kiosk_id,)).fetchall(),
+        "breakdowns": q(
+            f"SELECT local_day, local_hour, d, v, {bscores}, count(*) FILTER (WHERE f) FROM ("
+            " SELECT local_day, local_hour, 'language' d, language v, score, flagged f"
+            "  FROM fleet.responses WHERE kiosk_id = %(k)s"
+            " UNION ALL SELECT local_day, local_hour, 'reason', reason, score, false"
+            "  FROM fleet.responses WHERE kiosk_id = %(k)s AND NOT flagged AND reason <> ''"
+            " UNION ALL SELECT local_day, local_hour, 'nps', nps::text, score, false"
+            "  FROM fleet.responses WHERE kiosk_id = %(k)s AND NOT flagged AND nps IS NOT NULL"
+            ") parts GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4", {"k": kiosk_id}).fetchall(),
+    }

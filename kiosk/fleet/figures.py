@@ -97,3 +97,26 @@ def site_summary(conn: Any, kiosk_id: str, *, threshold: int = 4, min_responses:
     row = conn.execute(SITE_SQL, {"kiosk": kiosk_id, "since": since, "until": until}).fetchone()
     return summarize(_tally(row), threshold, min_responses)
 
+
+
+class FleetSource:
+    """The fleet view's one door to the database (a head-office login, read only).
+    Each call opens its own short connection: it runs in a worker thread."""
+
+    def __init__(self, url: str, password: str | None = None) -> None:
+        self.url = url
+        self.password = password
+
+    def overview(self, today: date, *, threshold: int, min_responses: int,
+                 target: float) -> FleetFigures:
+        from kiosk.fleet.connection import connect
+
+        with connect(self.url, self.password) as conn:
+            return fleet_figures(conn, today, threshold=threshold,
+                                 min_responses=min_responses, target=target)
+
+    def site(self, kiosk_id: str, *, threshold: int, min_responses: int) -> Summary:
+        from kiosk.fleet.connection import connect
+
+        with connect(self.url, self.password) as conn:
+            return site_summary(conn, kiosk_id, threshold=threshold, min_responses=min_responses)

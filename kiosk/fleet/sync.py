@@ -22,6 +22,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from kiosk.config import Config
 from kiosk.fleet.connection import FleetError, connect, first_line, read_password
 from kiosk.fleet.journal import SyncCursor, backlog, pending_chunks
@@ -29,13 +31,18 @@ from kiosk.fleet.status import SyncState, write_state
 
 LOCK_FILE = "sync.lock"
 
+# The batch travels as one JSON array (one text parameter: psycopg's per-element
+# array dumping cost 2 s per 30,000 rows in Python; this costs ~50 ms).
 UPSERT = """
 INSERT INTO fleet.responses AS r
     (id, kiosk_id, ts, local_day, local_hour, question, score, label, language, flagged,
      reason, comment, nps)
-SELECT * FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::date[], %s::smallint[],
-                     %s::text[], %s::smallint[], %s::text[], %s::text[], %s::boolean[],
-                     %s::text[], %s::text[], %s::smallint[])
+SELECT id, kiosk_id, ts, local_day, local_hour, question, score, label, language, flagged,
+       reason, comment, nps
+FROM json_to_recordset(%s::json) AS x(
+    id text, kiosk_id text, ts timestamptz, local_day date, local_hour smallint, question text,
+    score smallint, label text, language text, flagged boolean, reason text, comment text,
+    nps smallint)
 ON CONFLICT (id) DO UPDATE SET
     reason = coalesce(excluded.reason, r.reason),
     comment = coalesce(excluded.comment, r.comment),
@@ -61,22 +68,22 @@ class PassResult:
     chunks: int
 
 
-def columns(docs: list[dict[str, Any]]) -> list[list[Any]]:
-    """Response documents (one per id, the latest put) as the upsert's 13 arrays."""
+def payload(docs: list[dict[str, Any]]) -> tuple[str]:
+    """Response documents (one row per id: the latest put) as the upsert's parameter."""
     latest: dict[str, dict[str, Any]] = {}
     for doc in docs:
         latest[doc["id"]] = doc  # a later put is the same record with more fields
-    cols: list[list[Any]] = [[] for _ in range(13)]
+    rows = []
     for doc in latest.values():
         # The kiosk's own wall-clock day and hour, as its store buckets them.
-        stamp = datetime.fromisoformat(doc["timestamp"])
-        local = stamp.astimezone()
-        for col, value in zip(cols, (
-                doc["id"], doc["kiosk"], stamp, local.date(), local.hour, doc["question"],
-                doc["score"], doc["label"], doc["language"], bool(doc.get("flagged", False)),
-                doc.get("reason"), doc.get("comment"), doc.get("nps"))):
-            col.append(value)
-    return cols
+        local = datetime.fromisoformat(doc["timestamp"]).astimezone()
+        rows.append({
+            "id": doc["id"], "kiosk_id": doc["kiosk"], "ts": doc["timestamp"],
+            "local_day": local.date().isoformat(), "local_hour": local.hour,
+            "question": doc["question"], "score": doc["score"], "label": doc["label"],
+            "language": doc["language"], "flagged": bool(doc.get("flagged", False)),
+            "reason": doc.get("reason"), "comment": doc.get("comment"), "nps": doc.get("nps")})
+    return (orjson.dumps(rows).decode("utf-8"),)
 
 
 class Syncer:
@@ -106,7 +113,7 @@ class Syncer:
                     skipped += len(chunk.docs) - len(own)
                     if own:
                         with conn.transaction():
-                            conn.execute(UPSERT, columns(own))
+                            conn.execute(UPSERT, payload(own))
                     cursor.advance(chunk.name, chunk.end, chunk.inode)
                     pushed += len(own)
                     chunks += 1
@@ -157,6 +164,7 @@ class _SyncLock:
         self.fd: int | None = None
 
     def __enter__(self) -> "_SyncLock":
+        self.path.parent.mkdir(parents=True, exist_ok=True)  # a kiosk with no tap yet
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

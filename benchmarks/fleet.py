@@ -1,0 +1,233 @@
+"""Fleet scale on this machine: a throwaway PostgreSQL (tests/fleet_pg.py, fsync on).
+
+    python benchmarks/fleet.py [--kiosks 500] [--seconds 30] [--rows 10000000] [--quick]
+
+1. ``--kiosks`` simulated kiosks sync concurrently, each with its own data dir,
+   journal, login role (RLS on) and connection: a kiosk appends a burst of taps
+   to its journal, runs a sync pass (kiosk/fleet/sync.py), and again, for
+   ``--seconds``.  Printed: sustained rows/s into the database and the sync lag
+   of every tap (journal write -> committed), p50 / p99 / max.
+2. The fleet view's refresh (``fleet_figures``: every site, the chain, trends)
+   with ``--rows`` responses in ``fleet.responses``, made with generate_series
+   through the same triggers that keep the tallies (in 500k-row statements).
+3. A kiosk back after 30 days offline: 30,000 answers in 30 day files,
+   caught up by one ``Syncer.run_once()``.
+
+``--quick``: 50 kiosks, 10 s, 1M rows.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from fleet_pg import PgCluster, responses  # noqa: E402
+from kiosk.config import load_config  # noqa: E402
+from kiosk.fleet.figures import fleet_figures  # noqa: E402
+from kiosk.fleet.schema import add_kiosk, init_schema  # noqa: E402
+from kiosk.fleet.sync import Syncer  # noqa: E402
+from kiosk.models import local_now  # noqa: E402
+from kiosk.store import ResponseStore  # noqa: E402
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def make_kiosk(cluster: PgCluster, url: str, root: Path, kiosk_id: str, conn) -> Path:
+    credentials = add_kiosk(conn, kiosk_id)
+    folder = root / kiosk_id
+    folder.mkdir(parents=True)
+    secret = folder / "pw"
+    secret.write_text(credentials.password)
+    secret.chmod(0o600)
+    database = url.rsplit("/", 1)[1]
+    config = folder / "config.toml"
+    config.write_text(f'[kiosk]\nid = "{kiosk_id}"\ndata_dir = "data"\n[sync]\n'
+                      f'url = "{cluster.url(user=credentials.role, database=database)}"\n'
+                      'password_file = "pw"\n')
+    return config
+
+
+def concurrent_kiosks(cluster: PgCluster, url: str, root: Path, count: int, seconds: float,
+                      burst: int) -> None:
+    import psycopg
+
+    with psycopg.connect(url, password=cluster.password, autocommit=True) as conn:
+        configs = [load_config(make_kiosk(cluster, url, root, f"site-{i:04d}", conn))
+                   for i in range(count)]
+    lags: list[float] = []
+    rows = [0]
+    lock = threading.Lock()
+    start_gate = threading.Barrier(count + 1)
+    stop_at = [0.0]
+    errors: list[str] = []
+
+    def kiosk(config, seed: int) -> None:
+        syncer = Syncer(config)
+        store = ResponseStore(config.data_dir)
+        template = responses(config.kiosk.id, burst, seed=seed)
+        mine: list[float] = []
+        pushed = 0
+        try:
+            syncer.run_once()  # connect before the clock starts
+            start_gate.wait()
+            while time.monotonic() < stop_at[0]:
+                now = local_now()
+                batch = [replace(r, id=f"{config.kiosk.id}-{pushed + i}", timestamp=now)
+                         for i, r in enumerate(template)]
+                store.write_now(batch)
+                written = time.monotonic()
+                pushed += syncer.run_once().pushed
+                done = time.monotonic()
+                mine.extend([done - written] * len(batch))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(f"{config.kiosk.id}: {type(exc).__name__}: {exc}")
+            start_gate.abort()
+        finally:
+            store.close()
+            syncer.close()
+        with lock:
+            lags.extend(mine)
+            rows[0] += pushed
+
+    threads = [threading.Thread(target=kiosk, args=(config, i)) for i, config in
+               enumerate(configs)]
+    for thread in threads:
+        thread.start()
+    stop_at[0] = time.monotonic() + seconds + 1.0
+    began = time.monotonic()
+    try:
+        start_gate.wait()
+    except threading.BrokenBarrierError:
+        pass
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - began
+    print(f"{count} kiosks syncing concurrently for {elapsed:.1f} s "
+          f"(bursts of {burst} taps, one pass per burst):")
+    print(f"  sustained         {rows[0] / elapsed:,.0f} rows/s ({rows[0]:,} rows)")
+    if lags:
+        print(f"  sync lag          p50 {_pct(lags, 0.5) * 1000:.0f} ms, "
+              f"p99 {_pct(lags, 0.99) * 1000:.0f} ms, max {max(lags) * 1000:.0f} ms")
+    if errors:
+        print(f"  ERRORS ({len(errors)}): {errors[0]}")
+
+
+GENERATE_SQL = """
+INSERT INTO fleet.responses (id, kiosk_id, ts, local_day, local_hour, question, score, label,
+                             language, flagged, reason, nps)
+SELECT 'gen-' || g, 'site-' || lpad((g %% %(kiosks)s)::text, 4, '0'),
+       %(first)s::date + (g / %(per_day)s)::int + ((8 + g %% 12) || ' hours')::interval,
+       %(first)s::date + (g / %(per_day)s)::int, 8 + g %% 12, 'visit-satisfaction',
+       s, 'label', (ARRAY['en','fr','nl'])[1 + g %% 3], g %% 50 = 0,
+       CASE WHEN s <= 2 AND g %% 2 = 0 THEN 'waiting' END,
+       CASE WHEN g %% 3 = 0 THEN (g %% 11)::smallint END
+FROM (SELECT g, (1 + (hashint4(g::int) & 2147483647) %% 100 / 20)::smallint AS s
+      FROM generate_series(%(low)s::bigint, %(high)s::bigint) AS g) AS gen
+"""
+
+
+def fleet_view_at_scale(cluster: PgCluster, url: str, rows: int, kiosks: int) -> None:
+    import psycopg
+
+    with psycopg.connect(url, password=cluster.password, autocommit=True) as conn:
+        known = {r[0] for r in conn.execute("SELECT kiosk_id FROM fleet.kiosks")}
+        with conn.transaction():
+            for i in range(kiosks):
+                if f"site-{i:04d}" not in known:
+                    conn.execute("INSERT INTO fleet.kiosks VALUES (%s, %s)",
+                                 (f"site-{i:04d}", f"bench_site_{i:04d}"))
+        per_day = max(1, rows // 365)  # a year of history
+        first = date.today() - timedelta(days=365)
+        began = time.monotonic()
+        step = 500_000
+        for low in range(0, rows, step):
+            conn.execute(GENERATE_SQL, {"kiosks": kiosks, "per_day": per_day, "first": first,
+                                        "low": low, "high": min(rows, low + step) - 1})
+        loaded = time.monotonic() - began
+        conn.execute("VACUUM ANALYZE fleet.day_tallies")
+        total = conn.execute("SELECT count(*) FROM fleet.responses").fetchone()[0]
+        tally_rows = conn.execute("SELECT count(*) FROM fleet.day_tallies").fetchone()[0]
+        times = []
+        for _ in range(30):
+            start = time.perf_counter()
+            figures = fleet_figures(conn, date.today())
+            times.append(time.perf_counter() - start)
+    print(f"fleet view refresh at {total:,} responses ({len(figures.sites)} sites, "
+          f"{tally_rows:,} day-tally rows; generated in {loaded:.0f} s, "
+          f"{total / loaded:,.0f} rows/s through the tally triggers):")
+    print(f"  refresh           median {statistics.median(times) * 1000:.1f} ms, "
+          f"max {max(times) * 1000:.1f} ms (30 runs; target <= 100 ms)")
+
+
+def offline_catch_up(cluster: PgCluster, url: str, root: Path) -> None:
+    import psycopg
+
+    with psycopg.connect(url, password=cluster.password, autocommit=True) as conn:
+        config = load_config(make_kiosk(cluster, url, root, "back-after-30-days", conn))
+    store = ResponseStore(config.data_dir)
+    store.write_now(responses(config.kiosk.id, 30_000, per_day=1000,
+                              start=datetime(2026, 10, 1, 8, 0).astimezone()))
+    store.close()
+    syncer = Syncer(config)
+    start = time.perf_counter()
+    result = syncer.run_once()
+    elapsed = time.perf_counter() - start
+    syncer.close()
+    print(f"30 days offline: {result.pushed:,} answers in {result.chunks} transactions "
+          f"caught up in {elapsed:.2f} s (target <= 10 s)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kiosks", type=int, default=500)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--burst", type=int, default=20, help="taps per kiosk between passes")
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--skip", default="", help="comma list of: kiosks,view,offline")
+    args = parser.parse_args()
+    if args.quick:
+        args.kiosks, args.seconds, args.rows = 50, 10.0, 1_000_000
+    skip = set(filter(None, args.skip.split(",")))
+    cluster = PgCluster(settings={"fsync": "on", "max_connections": str(args.kiosks + 50),
+                                  "shared_buffers": "512MB"})
+    root = Path(tempfile.mkdtemp(prefix="kiosk-fleet-bench-"))
+    try:
+        url = cluster.create_database("fleet")
+        import psycopg
+
+        with psycopg.connect(url, password=cluster.password, autocommit=True) as conn:
+            init_schema(conn)
+            version = conn.execute("SHOW server_version").fetchone()[0]
+        print(f"PostgreSQL {version} (fsync on), {os.cpu_count()} CPUs, Python "
+              f"{sys.version.split()[0]}; server, kiosks and generator share this machine")
+        if "offline" not in skip:
+            offline_catch_up(cluster, url, root)
+        if "kiosks" not in skip:
+            concurrent_kiosks(cluster, url, root, args.kiosks, args.seconds, args.burst)
+        if "view" not in skip:
+            fleet_view_at_scale(cluster, url, args.rows, args.kiosks)
+    finally:
+        cluster.destroy()
+        import shutil
+
+        shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

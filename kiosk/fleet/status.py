@@ -11,6 +11,10 @@ import os
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kiosk.config import Config
 
 STATE_FILE = "sync-state.json"
 
@@ -76,3 +80,10 @@ def status_line(data_dir: Path, now: datetime) -> str:
     if state.error:
         line += f" ({state.error})"
     return line
+
+
+def sync_line(config: "Config", now: datetime | None = None) -> str:
+    """The admin view's sync line: empty without [sync] (a single shop sees nothing)."""
+    if config.sync is None:
+        return ""
+    return "⇅ " + status_line(config.data_dir, now or datetime.now().astimezone())

@@ -14,6 +14,7 @@ from textual.widgets import Button, Digits, Sparkline, Static
 
 from kiosk.config import Config
 from kiosk.dashboard import PERIODS, Dashboard, Figures
+from kiosk.fleet.status import sync_line
 from kiosk.live import JournalTail
 from kiosk.screens.idle import IdleTimer
 from kiosk.misuse import TapRule
@@ -69,6 +70,7 @@ class AdminScreen(Screen[str]):
                     yield Static("", id="sample-note")
                     yield Static("", id="flagged-note")
                     yield Static("", id="store-status")
+                    yield Static("", id="sync-status", markup=False)
             # Two columns on a wide screen, one under the other on a narrow one.
             with Horizontal(id="admin-columns"):
                 with Vertical(id="admin-left", classes="admin-column"):
@@ -260,6 +262,7 @@ class AdminScreen(Screen[str]):
         status = self.query_one("#store-status", Static)
         status.update("\n".join(problems))
         status.set_class(bool(problems), "-error")
+        self.query_one("#sync-status", Static).update(sync_line(self.config))
 
     # -- actions -------------------------------------------------------------
     def action_period(self, name: str) -> None:

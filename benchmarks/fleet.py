@@ -2,11 +2,13 @@
 
     python benchmarks/fleet.py [--kiosks 500] [--seconds 30] [--rows 10000000] [--quick]
 
-1. ``--kiosks`` simulated kiosks sync concurrently, each with its own data dir,
-   journal, login role (RLS on) and connection: a kiosk appends a burst of taps
-   to its journal, runs a sync pass (kiosk/fleet/sync.py), and again, for
-   ``--seconds``.  Printed: sustained rows/s into the database and the sync lag
-   of every tap (journal write -> committed), p50 / p99 / max.
+1. ``--kiosks`` simulated kiosks sync concurrently (threads of this process),
+   each with its own data dir, journal, login role (RLS on) and connection: a
+   kiosk appends taps to its journal (fsync) and runs a sync pass
+   (kiosk/fleet/sync.py), for ``--seconds``.  Paced: one tap every ~``--tap-every``
+   s per kiosk (a busy chain); saturated: bursts of ``--burst`` taps back to
+   back.  Printed: sustained rows/s into the database and the sync lag of every
+   tap (journal write -> committed), p50 / p99 / max.
 2. The fleet view's refresh (``fleet_figures``: every site, the chain, trends)
    with ``--rows`` responses in ``fleet.responses``, made with generate_series
    through the same triggers that keep the tallies (in 500k-row statements).
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -62,11 +65,11 @@ def make_kiosk(cluster: PgCluster, url: str, root: Path, kiosk_id: str, conn) ->
 
 
 def concurrent_kiosks(cluster: PgCluster, url: str, root: Path, count: int, seconds: float,
-                      burst: int) -> None:
+                      burst: int, tap_every: float = 0.0, prefix: str = "site") -> None:
     import psycopg
 
     with psycopg.connect(url, password=cluster.password, autocommit=True) as conn:
-        configs = [load_config(make_kiosk(cluster, url, root, f"site-{i:04d}", conn))
+        configs = [load_config(make_kiosk(cluster, url, root, f"{prefix}-{i:04d}", conn))
                    for i in range(count)]
     lags: list[float] = []
     rows = [0]
@@ -81,10 +84,15 @@ def concurrent_kiosks(cluster: PgCluster, url: str, root: Path, count: int, seco
         template = responses(config.kiosk.id, burst, seed=seed)
         mine: list[float] = []
         pushed = 0
+        pause = threading.Event()
+        rng = random.Random(seed)
         try:
             syncer.run_once()  # connect before the clock starts
             start_gate.wait()
+            if tap_every:  # spread the kiosks over the first interval
+                pause.wait(rng.uniform(0, tap_every))
             while time.monotonic() < stop_at[0]:
+                next_tap = time.monotonic() + (rng.uniform(0.5, 1.5) * tap_every)
                 now = local_now()
                 batch = [replace(r, id=f"{config.kiosk.id}-{pushed + i}", timestamp=now)
                          for i, r in enumerate(template)]
@@ -93,6 +101,8 @@ def concurrent_kiosks(cluster: PgCluster, url: str, root: Path, count: int, seco
                 pushed += syncer.run_once().pushed
                 done = time.monotonic()
                 mine.extend([done - written] * len(batch))
+                if tap_every:
+                    pause.wait(max(0.0, next_tap - time.monotonic()))
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(f"{config.kiosk.id}: {type(exc).__name__}: {exc}")
             start_gate.abort()
@@ -116,8 +126,9 @@ def concurrent_kiosks(cluster: PgCluster, url: str, root: Path, count: int, seco
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - began
-    print(f"{count} kiosks syncing concurrently for {elapsed:.1f} s "
-          f"(bursts of {burst} taps, one pass per burst):")
+    pace = (f"a burst of {burst} taps every ~{tap_every:g} s" if tap_every else
+            f"bursts of {burst} taps back to back")
+    print(f"{count} kiosks syncing concurrently for {elapsed:.1f} s ({pace}, one pass each):")
     print(f"  sustained         {rows[0] / elapsed:,.0f} rows/s ({rows[0]:,} rows)")
     if lags:
         print(f"  sync lag          p50 {_pct(lags, 0.5) * 1000:.0f} ms, "
@@ -196,6 +207,8 @@ def main() -> int:
     parser.add_argument("--kiosks", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--burst", type=int, default=20, help="taps per kiosk between passes")
+    parser.add_argument("--tap-every", type=float, default=5.0,
+                        help="the paced run: each kiosk taps once every ~N s (0: skip it)")
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--skip", default="", help="comma list of: kiosks,view,offline")
@@ -218,6 +231,9 @@ def main() -> int:
         if "offline" not in skip:
             offline_catch_up(cluster, url, root)
         if "kiosks" not in skip:
+            if args.tap_every:
+                concurrent_kiosks(cluster, url, root, args.kiosks, args.seconds, 1,
+                                  tap_every=args.tap_every, prefix="paced")
             concurrent_kiosks(cluster, url, root, args.kiosks, args.seconds, args.burst)
         if "view" not in skip:
             fleet_view_at_scale(cluster, url, args.rows, args.kiosks)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from kiosk.config import Config, ConfigError, ensure_data_dir, load_config
+from kiosk.fallback import save_unwritten
 from kiosk.store import ResponseStore, StoreLocked
 
 USAGE_ERROR = 2
@@ -158,52 +159,110 @@ def _start_sync(config: Config, store: ResponseStore):
     return thread.start()
 
 
-def save_unwritten(responses, data_dir: Path) -> str:
-    """Last resort on exit: put taps the store could not write somewhere readable."""
-    lines = "".join(json.dumps(r.to_doc(), ensure_ascii=False) + "\n" for r in responses)
-    stamp = date.today().isoformat()
-    for folder in (data_dir, Path.home(), Path("/tmp")):
-        target = folder / f"unsaved-responses-{stamp}-{os.getpid()}.jsonl"
-        try:
-            with open(target, "a", encoding="utf-8") as handle:
-                handle.write(lines)
-                handle.flush()
-                os.fsync(handle.fileno())
-            return str(target)
-        except OSError:
-            continue
-    sys.stderr.write(lines)
-    return "standard error (no writable place found)"
-
-
 def export(args: argparse.Namespace, config: Config) -> int:
-    from kiosk.export import write_csv
+    from kiosk.export import UnreadableDataDir
 
     store = _open_reader(args, config)
-    day_files = store.day_files(args.since, args.until)
-    if args.out == "-":
-        count = write_csv(day_files, sys.stdout, bom=args.bom, on_bad=store.note_damage)
-        sys.stdout.flush()
-    else:
-        try:
-            with open(args.out, "w", encoding="utf-8", newline="") as out:
-                count = write_csv(day_files, out, bom=args.bom, on_bad=store.note_damage)
-        except OSError as exc:
-            raise UsageError(f"kiosk export: cannot write {args.out} ({exc.strerror})") from None
-        print(f"kiosk: exported {count} response(s) to {args.out}", file=sys.stderr)
+    where = "standard output" if args.out == "-" else args.out
+    try:
+        if args.out == "-":
+            count = _export_to_stdout(args, store)
+        else:
+            count = _export_to_path(args, store)
+            print(f"kiosk: exported {count} response(s) to {args.out}", file=sys.stderr)
+    except BrokenPipeError:
+        return _closed_pipe()
+    except UnreadableDataDir as exc:
+        raise UsageError(f"kiosk export: {exc}; {_DAMAGED}") from None
+    except OSError as exc:
+        raise UsageError(f"kiosk export: cannot write {where} ({exc.strerror or exc})") from None
     _report_damage(store)
     return 0
+
+
+_DAMAGED = "check the data dir: its responses folder should hold only readable day files"
+
+
+def _export_to_stdout(args: argparse.Namespace, store: ResponseStore) -> int:
+    from kiosk.export import day_files_to_export, write_csv
+
+    day_files = day_files_to_export(store, args.since, args.until)
+    try:
+        count = write_csv(day_files, sys.stdout, bom=args.bom, on_bad=store.note_damage)
+        sys.stdout.flush()
+    except OSError:  # what is still buffered cannot go either: no second error at exit
+        _discard_stdout()
+        raise
+    return count
+
+
+def _export_to_path(args: argparse.Namespace, store: ResponseStore) -> int:
+    """A regular file (or a new name) is written atomically; a device or a pipe
+    (/dev/null, a FIFO) is written in place: there is nothing to replace."""
+    import stat
+
+    from kiosk.export import day_files_to_export, export_to_file, write_csv
+
+    target = Path(args.out)
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    day_files = day_files_to_export(store, args.since, args.until)
+    if mode is not None and stat.S_ISDIR(mode):
+        raise IsADirectoryError(21, "is a directory", None)
+    if mode is not None and not stat.S_ISREG(mode):
+        with open(target, "w", encoding="utf-8", newline="") as out:
+            return write_csv(day_files, out, bom=args.bom, on_bad=store.note_damage)
+    # Through a symlink the user named: replace the file it points to, keep the link.
+    return export_to_file(day_files, Path(os.path.realpath(target)), bom=args.bom,
+                          on_bad=store.note_damage, create_dir=False)
+
+
+BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `cat big | head -1`
+
+
+def _closed_pipe() -> int:
+    """The reader of our output went away (``| head``): stop quietly, like a CLI killed
+    by SIGPIPE would, without Python's "Exception ignored" at exit."""
+    _discard_stdout()
+    return BROKEN_PIPE
+
+
+def _discard_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def _io_problem(command: str, exc: OSError) -> str:
+    """One line for a file-system failure of a command that writes only to stdout."""
+    reason = exc.strerror or str(exc)
+    if exc.filename is not None:  # stdout's errors name no file: this is the data dir
+        return f"{command}: cannot read {exc.filename} ({reason}); {_DAMAGED}"
+    return f"{command}: cannot write standard output ({reason})"
 
 
 def stats(args: argparse.Namespace, config: Config) -> int:
     from kiosk.report import stats_summary, stats_table
 
     store = _open_reader(args, config)
-    summary = stats_summary(store, config, args.since, args.until)
-    if args.json:
-        print(json.dumps(summary.to_json(), ensure_ascii=False))
-    else:
-        print(stats_table(summary, config, args.since, args.until))
+    try:
+        summary = stats_summary(store, config, args.since, args.until)
+        if args.json:
+            print(json.dumps(summary.to_json(), ensure_ascii=False))
+        else:
+            print(stats_table(summary, config, args.since, args.until))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return _closed_pipe()
+    except OSError as exc:
+        if exc.filename is None:
+            _discard_stdout()
+        raise UsageError(_io_problem("kiosk stats", exc)) from None
     _report_damage(store)
     return 0
 

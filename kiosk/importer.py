@@ -5,8 +5,10 @@ question,score,label,language``; ``flagged`` is optional, as in older exports),
 in any column order, with or without a UTF-8 byte order mark.  The optional
 annotations ``reason``, ``comment`` (text) and ``nps`` (0-10) are read when the
 ``Response`` model has them (an empty cell: none); any other column is ignored.  The formula-injection guard of
-``export.neutralise`` (a ``'`` before ``= + - @ tab CR`` or before a ``'``) is taken
-off text cells again, so export -> import -> export gives identical files.
+``export.guard`` (a ``'`` before ``= + - @``, white space, invisible or look-alike
+signs, or before a ``'``) is taken off text cells again, and control characters
+are made visible as export writes them (``export.visible``), so export -> import
+-> export gives identical files.
 
 How it decides, in this order:
 
@@ -19,14 +21,18 @@ How it decides, in this order:
    there makes the CLI answer with one line and exit code 2, nothing written).
 3. Rows are validated one by one; a bad row is rejected with a reason
    (``file:line: why``) and the rest go on.  A row is stored whole or not at all.
-4. Good rows are collected in chunks of ``CHUNK_ROWS``, grouped by local day
-   (``Response.local_day``, the store's partition) and checked against that
-   day's stored documents only: memory stays flat however long the file or the
-   history.  An id already stored with the same values counts as "already
-   present" (so importing a file twice adds nothing); with other values the row
-   is rejected and the stored one kept.  An id seen twice in one import counts
-   once the same way.  Each chunk goes to the store with ``write_now`` (one
-   append and one fsync per day file).
+   A timestamp must lie in 2000-01-01 00:00 UTC .. now + 1 day (``EARLIEST``,
+   ``FUTURE_SLACK``; the clock is injectable): year 1, year 9999 or a skewed
+   clock are rejected with that reason, never stored.
+4. Identity is the response id across the whole data dir (``stored_ids``: every
+   day file read once, whatever the importing process's time zone or the day
+   file a row would land in).  An id already stored with the same values counts
+   as "already present" (so importing a file twice, under any ``TZ``, adds
+   nothing); with other values (another timestamp, score…) the row is rejected
+   with the differing columns named and the stored one kept.  An id seen twice in
+   one import counts once the same way.  Good rows are written in chunks of
+   ``CHUNK_ROWS`` with ``write_now`` (one append and one fsync per day file);
+   memory is the id index (~80 bytes per stored id) plus one chunk.
 
 Report (stdout): one line per file and one total line with rows added / already
 present / rejected, then up to ``MAX_REASONS`` rejection reasons and
@@ -46,17 +52,19 @@ import argparse
 import codecs
 import csv
 import dataclasses
+import json
 import os
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, TextIO
 
 from kiosk.config import Config
-from kiosk.export import COLUMNS, csv_row, neutralise
-from kiosk.models import Response
+from kiosk.export import COLUMNS, csv_row, guard, visible
+from kiosk.models import Response, doc_problem, local_now
 from kiosk.store import ResponseStore
 
 REFUSED = 2
@@ -78,6 +86,11 @@ READ_PIECE = 65_536  # characters per readline(): no line is ever read whole
 SCAN_BLOCK = 1 << 20  # bytes per block when checking the encoding
 CHUNK_ROWS = 20_000
 MAX_REASONS = 20
+# A plausible answer time: from 2000-01-01 00:00 UTC to one day after the importing
+# machine's now (clock skew between kiosks); anything else is a broken clock or a
+# made-up row, and would break day partitions and charts (year 1, year 9999).
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+FUTURE_SLACK = timedelta(days=1)
 
 _SCORES = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5}
 _FLAGS = {"1": True, "true": True, "0": False, "false": False, "": False}
@@ -123,7 +136,7 @@ def run_import(args: argparse.Namespace, config: Config) -> int:
     except StoreFailed as exc:
         failure = f"{config.data_dir}: cannot store the rows ({exc})"
     except OSError as exc:  # taking the lock
-        failure = f"{config.data_dir}: cannot lock the data dir ({exc.strerror or exc})"
+        failure = f"{config.data_dir}: cannot lock the data dir ({os_reason(exc)})"
     finally:
         store.close()
     for line in job.report_lines():  # on a failure: what was done before it
@@ -134,6 +147,12 @@ def run_import(args: argparse.Namespace, config: Config) -> int:
         print(f"kiosk: {failure}", file=sys.stderr)
         return REFUSED
     return job.exit_code()
+
+
+def os_reason(exc: OSError) -> str:
+    """Why, and which file when it is not the one the message already names."""
+    reason = exc.strerror or str(exc)
+    return f"{reason}: {exc.filename}" if exc.filename else reason
 
 
 # -- whole-file checks --------------------------------------------------------------
@@ -154,6 +173,8 @@ def _check_file(path: str) -> NotAnExport | None:
         return NotAnExport(f"{path}: empty file, not a kiosk export")
     try:
         _check_encoding(path)
+        if is_json_lines(path):
+            return None  # a fallback file: checked line by line
         with open(path, encoding="utf-8-sig", newline="") as handle:
             _read_header(path, iter_records(handle))
     except NotAnExport as exc:
@@ -281,14 +302,58 @@ def _split(text: str) -> list[str]:
     return rows[0]
 
 
+# -- the fallback file (JSON lines) -------------------------------------------------------
+
+def is_json_lines(path: str) -> bool:
+    """A file of ``Response.to_doc()`` lines, as ``kiosk.fallback`` writes them."""
+    return path.lower().endswith(".jsonl")
+
+
+# An export's columns, in order: a fallback document goes through the same row checks.
+_EXPORT_HEADER = Header({name: i for i, name in enumerate(COLUMNS) if name in KNOWN_COLUMNS},
+                        len(COLUMNS))
+
+
+def _json_lines(handle: TextIO) -> Iterator[tuple[int, str | None, int]]:
+    """(line number, text or None when longer than ``MAX_RECORD_CHARS``, length)."""
+    number = 0
+    while piece := handle.readline(READ_PIECE):
+        number += 1
+        pieces, length = [piece], len(piece)
+        while not piece.endswith("\n") and (piece := handle.readline(READ_PIECE)):
+            length += len(piece)
+            if length <= MAX_RECORD_CHARS:
+                pieces.append(piece)
+        yield number, "".join(pieces) if length <= MAX_RECORD_CHARS else None, length
+
+
+def _fields_of_doc(doc: Any) -> list[str]:
+    """A fallback document as the cells an export would write (``RowError`` when it
+    is not a response), so that ``parse_row`` checks it like any imported row."""
+    if type(doc) is not dict:
+        raise RowError("not a JSON object")
+    problem = doc_problem(doc)
+    if problem is not None:
+        raise RowError(f"not a response ({problem})")
+    return ["" if value is None else str(value) for value in csv_row(doc)]
+
+
 # -- one row -----------------------------------------------------------------------------
 
 def unguard(text: str) -> str:
-    """Undo exactly ``export.neutralise``: drop one leading ``'`` when the rest
-    starts with ``= + - @`` tab, CR or ``'`` (what neutralise guards)."""
-    if text.startswith("'") and neutralise(text[1:]) == text:
+    """Undo exactly ``export.guard``: drop one leading ``'`` when the rest starts
+    with what guard guards (``= + - @``, white space, invisible and look-alike
+    signs, or ``'``)."""
+    if text.startswith("'") and guard(text[1:]) == text:
         return text[1:]
     return text
+
+
+def _text_cell(value: str) -> str:
+    """A text cell as stored: control characters made visible as export writes them
+    (so a round trip is byte-identical), the formula guard taken off."""
+    value = visible(value)
+    return unguard(value) if value[:1] == "'" else value
 
 
 def _show(value: str, limit: int = 40) -> str:
@@ -296,16 +361,16 @@ def _show(value: str, limit: int = 40) -> str:
     return repr(value[:limit]) + ("…" if len(value) > limit else "")
 
 
-def parse_row(fields: list[str], header: Header) -> tuple[Response, date]:
-    """The response a row describes and its local day, or ``RowError``."""
+def parse_row(fields: list[str], header: Header, latest: datetime | None = None
+              ) -> tuple[Response, date]:
+    """The response a row describes and its local day, or ``RowError``.  With
+    ``latest``, a timestamp outside ``EARLIEST`` .. ``latest`` is refused."""
     if len(fields) != header.width:
         raise RowError(f"has {len(fields)} fields, the header has {header.width}")
     index = header.index
     text: dict[str, str] = {}
     for name, limit in _TEXT_LIMITS:
-        value = fields[index[name]]
-        if value[:1] == "'":
-            value = unguard(value)
+        value = _text_cell(fields[index[name]])
         if len(value) > limit:
             raise RowError(f"{name} is {len(value)} characters long (at most {limit})")
         if not value.strip():
@@ -321,6 +386,10 @@ def parse_row(fields: list[str], header: Header) -> tuple[Response, date]:
                        "(like 2026-11-20T10:00:00+01:00)") from None
     if timestamp.tzinfo is None or timestamp.utcoffset() is None:
         raise RowError(f"timestamp {_show(stamp)} has no UTC offset (like +01:00)")
+    if latest is not None and not _plausible(timestamp, latest):
+        raise RowError(f"timestamp {_show(stamp)} is outside {EARLIEST.date()} .. "
+                       f"{latest.isoformat()} (now + 1 day): check the clock of the kiosk "
+                       "that wrote it")
     try:
         day = timestamp.astimezone().date()
     except (OverflowError, ValueError, OSError):
@@ -339,9 +408,7 @@ def parse_row(fields: list[str], header: Header) -> tuple[Response, date]:
     annotations: dict[str, Any] = {}
     for name in _OPTIONAL_TEXT:
         if name in index:
-            value = fields[index[name]]
-            if value[:1] == "'":
-                value = unguard(value)
+            value = _text_cell(fields[index[name]])
             if len(value) > MAX_FIELD_CHARS:
                 raise RowError(f"{name} is {len(value)} characters long "
                                f"(at most {MAX_FIELD_CHARS})")
@@ -358,6 +425,13 @@ def parse_row(fields: list[str], header: Header) -> tuple[Response, date]:
                         question=text["question"], score=score, label=text["label"],
                         language=text["language"], flagged=flagged, **annotations)
     return response, day
+
+
+def _plausible(timestamp: datetime, latest: datetime) -> bool:
+    try:
+        return EARLIEST <= timestamp <= latest
+    except OverflowError:  # year 1 or 9999 with an offset that leaves the calendar
+        return False
 
 
 def _doc(response: Response) -> dict[str, Any]:
@@ -382,6 +456,53 @@ def _differences(stored: dict[str, Any], response: Response) -> list[str]:
     old_row = [str(v) for v in csv_row(stored)]
     new_row = [str(v) for v in csv_row(new)]
     return [name for name, a, b in zip(COLUMNS, old_row, new_row) if a != b]
+
+
+# -- identity: every id in the data dir ------------------------------------------------
+
+class StoredIds:
+    """Every response id in the data dir -> the day file(s) that may hold it.
+
+    Keyed by a hash of the id (~80 bytes per stored id instead of ~130 for the
+    text): a hit is confirmed by reading the day file, and ids that share a hash
+    keep every candidate file, so the answer is exact."""
+
+    def __init__(self, key: Callable[[str], int] = hash) -> None:
+        self._key = key
+        self._files: dict[int, Path | tuple[Path, ...]] = {}
+
+    def add(self, ident: str, path: Path) -> None:
+        key = self._key(ident)
+        found = self._files.get(key)
+        if found is None:
+            self._files[key] = path
+        elif isinstance(found, tuple):
+            if path not in found:
+                self._files[key] = (*found, path)
+        elif found != path:
+            self._files[key] = (found, path)
+
+    def candidates(self, ident: str) -> tuple[Path, ...]:
+        found = self._files.get(self._key(ident))
+        if found is None:
+            return ()
+        return found if isinstance(found, tuple) else (found,)
+
+
+def stored_ids(store: ResponseStore) -> StoredIds:
+    """Every response id stored in the data dir, with the day file holding it.
+
+    Identity is the id across the whole data dir: not the local day (which depends
+    on the time zone of whoever computes it), not the file a row would land in.
+    Costs one pass over every day file (1M stored: ~3 s CPU, ~90 MB).  The one place
+    to swap for the store's own id reader when it has one."""
+    ids = StoredIds()
+    for path, docs in store.iter_day_batches():
+        for doc in docs:
+            ident = doc.get("id") if type(doc) is dict else None
+            if type(ident) is str:
+                ids.add(ident, path)
+    return ids
 
 
 # -- the import -----------------------------------------------------------------------
@@ -412,16 +533,22 @@ class Importer:
 
     store: ResponseStore
     chunk_rows: int = 0  # 0: CHUNK_ROWS, read when the import runs
+    now: Callable[[], datetime] = local_now  # the clock for the plausibility window
     files: list[Counts] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     more_reasons: int = 0
     _chunk: list[_Row] = field(default_factory=list)
+    _ids: StoredIds | None = None  # every stored id -> its day file; read at first use
+    _latest: datetime | None = None
 
     def import_file(self, path: str) -> Counts:
         counts = Counts(path)
         self.files.append(counts)
         limit = self.chunk_rows or CHUNK_ROWS
         try:
+            if is_json_lines(path):
+                self._import_json_lines(path, counts, limit)
+                return counts
             with open(path, encoding="utf-8-sig", newline="") as handle:
                 records = iter_records(handle)
                 header = _read_header(path, records)
@@ -442,6 +569,35 @@ class Importer:
         self._flush()
         return counts
 
+    def _import_json_lines(self, path: str, counts: Counts, limit: int) -> None:
+        with open(path, encoding="utf-8") as handle:
+            for number, text, length in _json_lines(handle):
+                if text is None:
+                    self._reject(counts, number, f"line is {length} characters long (at most "
+                                 f"{MAX_RECORD_CHARS})")
+                    continue
+                if not text.strip():
+                    continue
+                try:
+                    try:
+                        doc = json.loads(text)
+                    except ValueError:
+                        raise RowError("not a JSON object") from None
+                    response, day = parse_row(_fields_of_doc(doc), _EXPORT_HEADER,
+                                              self._window_end())
+                except RowError as exc:
+                    self._reject(counts, number, str(exc))
+                    continue
+                self._chunk.append(_Row(response, day, counts, number))
+                if len(self._chunk) >= limit:
+                    self._flush()
+        self._flush()
+
+    def _window_end(self) -> datetime:
+        if self._latest is None:  # one clock reading per import: one window
+            self._latest = self.now() + FUTURE_SLACK
+        return self._latest
+
     def _row(self, record: Record, header: Header, counts: Counts) -> _Row | None:
         if record.text is None:
             self._reject(counts, record.line,
@@ -460,7 +616,7 @@ class Importer:
         if not any(fields):
             return None  # a blank line, or a row of empty cells: nothing to import
         try:
-            response, day = parse_row(fields, header)
+            response, day = parse_row(fields, header, self._window_end())
         except RowError as exc:
             self._reject(counts, record.line, str(exc))
             return None
@@ -473,51 +629,70 @@ class Importer:
         else:
             self.more_reasons += 1
 
-    def _duplicate(self, row: _Row, differences: list[str], where: str) -> None:
+    def _duplicate(self, row: _Row, differences: list[str], where: str, kept: str) -> None:
         if differences:
             self._reject(row.counts, row.line,
                          f"id {_show(row.response.id)} {where} with a different "
-                         f"{', '.join(differences)}; the first one is kept")
+                         f"{', '.join(differences)}; the {kept} one is kept")
         else:
             row.counts.present += 1
 
     def _flush(self) -> None:
-        """Dedupe the chunk per local day against itself and that day's stored
-        documents, then write what is new."""
+        """Dedupe the chunk by id against itself and every id in the data dir
+        (whatever its day file), then write what is new."""
         chunk, self._chunk = self._chunk, []
         if not chunk:
             return
-        by_day: dict[date, dict[str, _Row]] = {}
+        rows: dict[str, _Row] = {}
         for row in chunk:
-            rows = by_day.setdefault(row.day, {})
             first = rows.get(row.response.id)
             if first is None:
                 rows[row.response.id] = row
             else:
                 self._duplicate(row, _differences(_doc(first.response), row.response),
-                                f"is also on {first.counts.name}:{first.line}")
+                                f"is also on {first.counts.name}:{first.line}", "first")
         try:
-            self._store(by_day)
+            self._store(rows)
         except OSError as exc:
-            raise StoreFailed(exc.strerror or str(exc)) from exc
+            raise StoreFailed(os_reason(exc)) from exc
 
-    def _store(self, by_day: dict[date, dict[str, _Row]]) -> None:
+    def _store(self, rows: dict[str, _Row]) -> None:
+        if self._ids is None:
+            self._ids = stored_ids(self.store)
+        ids = self._ids
+        stored: dict[Path, dict[str, dict[str, Any]]] = {}  # day files read for this chunk
         new: list[_Row] = []
-        for day in sorted(by_day):
-            rows = by_day[day]
-            if self.store.day_path(day).exists():
-                for doc in self.store.iter_day_docs(day):
-                    doc_id = doc.get("id")
-                    row = rows.pop(doc_id, None) if isinstance(doc_id, str) else None
-                    if row is not None:
-                        self._duplicate(row, _differences(doc, row.response), "is already stored")
-                        if not rows:
-                            break
-            new.extend(rows.values())
+        for ident, row in rows.items():
+            for path in ids.candidates(ident):
+                if path not in stored:
+                    docs = self._read_day_file(path)
+                    stored[path] = {d["id"]: d for d in docs
+                                    if type(d) is dict and type(d.get("id")) is str}
+                doc = stored[path].get(ident)
+                if doc is not None:
+                    self._duplicate(row, _differences(doc, row.response),
+                                    f"is already stored in {path.name}", "stored")
+                    break
+            else:
+                new.append(row)
         if new:
+            new.sort(key=lambda row: row.day)  # one append per day file
             self.store.write_now(row.response for row in new)
+            paths: dict[date, Path] = {}
             for row in new:
                 row.counts.added += 1
+                if row.day not in paths:
+                    paths[row.day] = self.store.day_path(row.day)
+                ids.add(row.response.id, paths[row.day])
+
+    def _read_day_file(self, path: Path) -> list[dict[str, Any]]:
+        from kiosk.storage import read_documents
+        from kiosk.store import TABLE
+
+        try:
+            return read_documents(path, TABLE, self.store.damage)
+        except FileNotFoundError:
+            return []
 
     # -- the report -------------------------------------------------------------------
     def total(self) -> Counts:

@@ -14,9 +14,18 @@ torn last line.  Reopening for writing moves such a tail (and any line that
 does not parse) aside into ``<file>.damaged-<stamp>`` so staff can find it, and
 keeps every good line.  Readers skip a last line that has no newline yet, so
 they never see a half-written record.
+
+Durability (proven by tests/powerloss.py, which keeps only what was fsynced):
+a tap's line is fdatasync'ed before the write returns; a file's *name* is
+durable only once its directory is fsynced, so every new or renamed file
+(day file, moved-aside part, repaired file, ``write_atomic``) and every new
+directory is followed by a directory fsync before anything is acknowledged.
+A failed write or fsync cuts the file back to its last durable length and
+raises: the caller reopens and writes again, never trusting unsynced bytes.
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
 from collections.abc import Callable, Mapping
@@ -215,28 +224,59 @@ class JournalStorage(Storage):
             self.damage = Damage(self.path, len(bad), None)
         if read_only:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs(self.path.parent)
         if bad:
             self._repair(entries, bad, good_length, len(blob))
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-        self._size = os.fstat(self._fd).st_size
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
+        try:
+            self._size = os.fstat(fd).st_size
+            if sync:
+                # The name (a new day file, or one an earlier failed open left
+                # unsynced) is durable before the first tap is acknowledged.
+                # Bulk loads (sync=False) fsync the directory once at the end.
+                fsync_dir(self.path.parent)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
 
     # -- repair -----------------------------------------------------------
-    def _repair(self, entries, bad: list[bytes], good_length: int, total: int) -> None:
+    def _repair(self, entries: list[dict[str, Any]], bad: list[bytes], good_length: int,
+                total: int) -> None:
         """Move bad lines aside, keep good ones; both steps are crash-safe."""
-        stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
-        aside = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
-        _write_atomic(aside, b"\n".join(bad) + b"\n")
+        damaged = b"\n".join(bad) + b"\n"
+        aside = self._moved_aside(damaged)
+        if aside is None:
+            stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
+            aside = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
+        write_atomic(aside, damaged)
         only_torn_tail = len(bad) == 1 and good_length < total
         if only_torn_tail:
-            # Everything before the last newline parsed: just cut the tail off.
-            with open(self.path, "r+b") as handle:
-                handle.truncate(good_length)
-                os.fsync(handle.fileno())
+            # Everything before the last newline parsed: just cut the tail off
+            # (the part aside is durable first, name included).
+            fd = os.open(self.path, os.O_WRONLY)
+            try:
+                os.ftruncate(fd, good_length)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
         else:
             good = b"".join(_encode(e) for e in entries)
-            _write_atomic(self.path, good)
+            write_atomic(self.path, good)
         self.damage = Damage(self.path, len(bad), aside)
+
+    def _moved_aside(self, damaged: bytes) -> Path | None:
+        """The part an earlier, interrupted repair already moved aside with
+        these very bytes (one copy for staff, however often a repair is retried)."""
+        prefix = f"{self.path.name}.damaged-"
+        for sibling in self.path.parent.iterdir():
+            if sibling.name.startswith(prefix) and not sibling.name.endswith(".tmp"):
+                try:
+                    if sibling.stat().st_size == len(damaged) and sibling.read_bytes() == damaged:
+                        return sibling
+                except OSError:
+                    continue
+        return None
 
     # -- TinyDB's Storage interface --------------------------------------
     def read(self) -> dict[str, dict[str, dict]]:
@@ -309,17 +349,18 @@ class JournalStorage(Storage):
         """Append and fsync; on failure cut the file back so no torn line stays."""
         assert self._fd is not None
         try:
-            view = memoryview(blob)
-            while view:
-                written = os.write(self._fd, view)
-                view = view[written:]
+            _write_all(self._fd, blob)
             if self.sync:
                 os.fdatasync(self._fd)
         except OSError:
+            # After a failed write or fsync nothing past the last durable
+            # length can be trusted (the kernel may have dropped the dirty
+            # pages: "fsyncgate"): cut back to it; the caller reopens and
+            # writes the whole entry again.
             try:
                 os.ftruncate(self._fd, self._size)
             except OSError:
-                pass  # the next open moves the torn tail aside
+                pass  # the next open moves a torn tail aside
             raise
         self._size += len(blob)
 
@@ -347,19 +388,70 @@ def _encode(entry: dict[str, Any]) -> bytes:
     return (json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
-def _write_atomic(path: Path, blob: bytes) -> None:
-    """Write a whole file via temp + fsync + rename, so it is either old or new."""
+FILE_MODE = 0o640  # every file holding answers: no access for others
+DIR_MODE = 0o750
+
+
+def _write_all(fd: int, blob: bytes) -> None:
+    """os.write until all of ``blob`` is written (a write may be short)."""
+    view = memoryview(blob)
+    while view:
+        written = os.write(fd, view)
+        if written <= 0:
+            raise OSError(errno.EIO, "write made no progress")
+        view = view[written:]
+
+
+def write_atomic(path: Path, blob: bytes, mode: int = FILE_MODE) -> None:
+    """Write a whole file via temp + fsync + rename + fsync of the directory,
+    so that after a power cut it is either the old or the new file."""
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(blob)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    directory = os.open(path.parent, os.O_RDONLY)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:
-        os.fsync(directory)
+        try:
+            os.fchmod(fd, mode)  # a temp file left by a crash keeps its old mode
+            _write_all(fd, blob)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    fsync_dir(path.parent)
+
+
+_write_atomic = write_atomic  # the name kiosk/store.py imports
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make the names in ``directory`` durable: a new or renamed file survives
+    a power cut only once its directory is fsynced.  Raises ``OSError``."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
     finally:
-        os.close(directory)
+        os.close(fd)
+
+
+def make_dirs(directory: Path) -> None:
+    """``mkdir -p`` whose new directories survive a power cut (each one's
+    parent is fsynced after it is made)."""
+    missing: list[Path] = []
+    while not directory.exists():
+        missing.append(directory)
+        if directory.parent == directory:
+            break
+        directory = directory.parent
+    for path in reversed(missing):
+        try:
+            os.mkdir(path, DIR_MODE)
+        except FileExistsError:
+            continue  # made meanwhile by another process
+        fsync_dir(path.parent)
 
 
 class AppendTable(Table):

@@ -2,7 +2,7 @@
 
 Layout of a data dir::
 
-    kiosk.lock                    held by the one writing process
+    kiosk.lock                    the writer's pid (the lock is a flock on the data dir)
     responses/2026-11-22.jsonl    one JournalStorage (TinyDB) per local day
     summaries.json                per-day, per-hour tallies (derived, rebuilt when stale)
 
@@ -15,7 +15,6 @@ response queued and retries; nothing is dropped silently.
 from __future__ import annotations
 
 import base64
-import fcntl
 import json
 import os
 import sys
@@ -32,14 +31,15 @@ from typing import Any
 
 from tinydb import Query
 
+from kiosk.lock import LOCK_FILE, StoreLocked, lock_data_dir  # noqa: F401 (re-exported)
 from kiosk.models import Response, doc_problem
-from kiosk.storage import Damage, JournalDB, JournalStorage, _write_atomic, read_documents
+from kiosk.storage import (Damage, JournalDB, JournalStorage, _write_atomic, fsync_dir,
+                           make_dirs, read_documents)
 from scoring import Breakdown, Tally
 
 TABLE = "responses"
 RESPONSES_DIR = "responses"
 SUMMARY_FILE = "summaries.json"
-LOCK_FILE = "kiosk.lock"
 
 DayHours = dict[date, dict[int, Tally]]
 Listener = Callable[[Response], None]
@@ -48,10 +48,6 @@ Listener = Callable[[Response], None]
 def valid_doc(table: str, doc: dict[str, Any]) -> bool:
     """The writer's check when it opens a day file: wrong-shape records are moved aside."""
     return table != TABLE or doc_problem(doc) is None
-
-
-class StoreLocked(Exception):
-    """Another process is already writing to this data dir."""
 
 
 class ResponseStore:
@@ -209,7 +205,7 @@ class ResponseStore:
                 stat = path.stat()
                 hours, extras = _tally_responses(batch)
                 primed[key] = [stat.st_size, stat.st_mtime_ns, _rows(hours), _extras(extras)]
-        _fsync_dir(self.responses_dir)
+        fsync_dir(self.responses_dir)  # the new day files' names
         if primed or stale:
             cache = self._load_summaries()
             for key in stale:
@@ -231,19 +227,9 @@ class ResponseStore:
         return self
 
     def _take_lock(self, advice: str) -> None:
-        """The one-writer rule: an exclusive flock on kiosk.lock, holding our pid."""
-        self.responses_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 64).decode(errors="replace").strip() or "unknown"
-            os.close(fd)
-            raise StoreLocked(f"{self.data_dir}: another kiosk (pid {holder}) is already "
-                              f"recording here; {advice}") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        self._lock_fd = fd
+        """The one-writer rule (kiosk/lock.py): raises ``StoreLocked``."""
+        make_dirs(self.responses_dir)
+        self._lock_fd = lock_data_dir(self.data_dir, advice)
 
     def close(self, timeout: float = 5.0) -> list[Response]:
         """Stop the writer after it drained the queue (up to ``timeout``).
@@ -495,20 +481,6 @@ def _merge_annotations(items: Iterable["Response | Annotation"]) -> list[Respons
 
 def _local_day(response: Response) -> date:
     return response.local_day
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make new file names durable too."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _valid_summary(entry: Any) -> bool:

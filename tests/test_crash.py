@@ -1,5 +1,6 @@
-"""Power cuts: 50 SIGKILLs at random instants lose no acknowledged tap (see crash_harness.py;
-`python tests/crash_harness.py --full` runs 500)."""
+"""Process kills: 50 SIGKILLs at random instants lose no acknowledged tap (see crash_harness.py;
+`python tests/crash_harness.py --full` runs 500).  A kill keeps the page cache, so it cannot
+see a missing fsync: power cuts are modelled in tests/test_power_loss.py."""
 from __future__ import annotations
 
 from tests.crash_harness import run

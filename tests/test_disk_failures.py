@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import threading
 
 import pytest
@@ -12,25 +13,39 @@ from kiosk.app import KioskApp
 from kiosk.cli import save_unwritten
 from kiosk.pin import PinVault
 from kiosk.screens.survey import SurveyScreen
-from kiosk.storage import JournalStorage
 from kiosk.store import ResponseStore
 from tests.conftest import open_admin, wait_until
 
 
 class Disk:
-    """Makes every journal append fail with ``error`` while ``broken`` is set."""
+    """While ``broken`` is set the kernel refuses writes to the day files with
+    ``error``: injected at os.write / os.fdatasync, below the store's recovery code."""
 
     def __init__(self, monkeypatch, error: int) -> None:
         self.broken = threading.Event()
         self.error = error
-        real = JournalStorage._append
+        real_write, real_sync = os.write, os.fdatasync
 
-        def append(storage, blob):
-            if self.broken.is_set():
+        def refuses(fd: int) -> bool:
+            if not self.broken.is_set():
+                return False
+            try:
+                return os.readlink(f"/proc/self/fd/{fd}").endswith(".jsonl")
+            except OSError:
+                return False
+
+        def write(fd, data):
+            if refuses(fd):
                 raise OSError(self.error, "simulated: " + errno.errorcode[self.error])
-            return real(storage, blob)
+            return real_write(fd, data)
 
-        monkeypatch.setattr(JournalStorage, "_append", append)
+        def fdatasync(fd):
+            if refuses(fd):
+                raise OSError(self.error, "simulated: " + errno.errorcode[self.error])
+            return real_sync(fd)
+
+        monkeypatch.setattr(os, "write", write)
+        monkeypatch.setattr(os, "fdatasync", fdatasync)
 
 
 async def tap(app, pilot, key: str, answers: int) -> None:

@@ -89,3 +89,58 @@ def test_damaged_lines_are_reported_per_file(tmp_path):
     out = io.StringIO()
     assert write_csv(store.day_files(), out, on_bad=lambda path, n: reported.append((path, n))) == 10
     assert reported == [(first, 1)]
+
+
+# -- the per-combination cache never mixes types (issue 13, point 6) ------------------------
+
+def _journal_line(doc) -> bytes:
+    import json
+    return (json.dumps({"op": "put", "table": "responses", "id": doc["id"], "doc": doc})
+            + "\n").encode()
+
+
+def test_a_wrong_typed_record_never_hides_good_ones(tmp_path):
+    """4.0 == 4 and 0 == False hash alike: one bad record seen first must not
+    make the export skip every good record of the same shape, in any day file."""
+    good = {"timestamp": BASE.isoformat(), "kiosk": "k-typed", "question": "q", "score": 4,
+            "label": "L", "language": "en", "flagged": False}
+    folder = tmp_path / "responses"
+    folder.mkdir()
+    first, second = folder / "2026-01-01.jsonl", folder / "2026-01-02.jsonl"
+    with open(first, "wb") as handle:
+        handle.write(_journal_line({**good, "id": "bad-score", "score": 4.0}))
+        handle.write(_journal_line({**good, "id": "bad-flag", "flagged": 0}))
+        handle.write(_journal_line({**good, "id": "bad-nps", "nps": 5.0}))
+        handle.write(_journal_line({**good, "id": "bad-null-flag", "flagged": None}))
+        for i in range(5):
+            handle.write(_journal_line({**good, "id": f"a{i}"}))
+    with open(second, "wb") as handle:
+        for i in range(5):
+            doc = {**good, "id": f"b{i}", "nps": 5}
+            del doc["flagged"]  # older records have no flagged: valid, "0"
+            handle.write(_journal_line(doc))
+    reported = []
+    out = io.StringIO()
+    count = write_csv([first, second], out, on_bad=lambda path, n: reported.append((path, n)))
+    ids = [row["id"] for row in csv.DictReader(io.StringIO(out.getvalue()))]
+    assert ids == [f"a{i}" for i in range(5)] + [f"b{i}" for i in range(5)]
+    assert count == 10
+    assert reported == [(first, 4)]
+
+
+MISSING = object()
+shape = st.fixed_dictionaries({
+    "score": st.sampled_from([4, 4.0, 1, True, "4"]),
+    "flagged": st.sampled_from([False, 0, 0.0, True, 1, None, MISSING]),
+    "nps": st.sampled_from([None, 5, 5.0, 0, False, MISSING])})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(shape, min_size=2, max_size=8))
+def test_a_shared_cache_gives_what_a_fresh_one_gives(shapes):
+    shared: dict = {}
+    for i, values in enumerate(shapes):
+        doc = {"id": f"r{i}", "timestamp": BASE.isoformat(), "kiosk": "k", "question": "q",
+               "label": "l", "language": "en",
+               **{name: value for name, value in values.items() if value is not MISSING}}
+        assert _line(doc, shared) == _line(doc, {}), doc

@@ -346,8 +346,8 @@ def test_duplicate_ids_within_an_import_and_across_chunks(tmp_path, capsys, monk
     code, out, _ = kiosk(capsys, "import", "--data-dir", str(tmp_path / "d"), str(path))
     assert code == 0
     assert f"{path}: 3 added, 3 already present, 1 rejected" in out
-    assert (f"{path}:7: id 'other' is already stored with a different score; "
-            "the first one is kept") in reasons(out)
+    assert (f"{path}:7: id 'other' is already stored in 2026-11-20.jsonl with a different "
+            "score; the stored one is kept") in reasons(out)
     assert sorted(d["id"] for d in stored(tmp_path / "d")) == ["other", "same", "x"]
 
     # The same within one chunk.
@@ -365,7 +365,8 @@ def test_an_edited_export_does_not_overwrite_stored_responses(tmp_path, capsys):
     edited = write_rows(tmp_path / "b.csv", [row(id="r1", score="1", label="Very dissatisfied")])
     code, out, _ = kiosk(capsys, "import", "--data-dir", str(tmp_path / "d"), str(edited))
     assert code == 1
-    assert "id 'r1' is already stored with a different score, label" in out
+    assert ("id 'r1' is already stored in 2026-11-20.jsonl with a different score, label; "
+            "the stored one is kept") in out
     assert stored(tmp_path / "d")[0]["score"] == 5
 
 
@@ -450,11 +451,12 @@ def test_a_recording_kiosk_refuses_the_import(tmp_path, capsys):
 # -- volume -------------------------------------------------------------------------------------------
 
 def _big_csv(path: Path, rows: int, days: int = 100) -> None:
+    """``rows`` rows over the ``days`` days before DAY1 (in the past: plausible)."""
     per_day = rows // days
     with open(path, "w", encoding="utf-8", newline="") as handle:
         handle.write(",".join(COLUMNS) + "\r\n")
         for i in range(rows):
-            stamp = (DAY1 + timedelta(days=i // per_day, seconds=i % per_day)).isoformat()
+            stamp = (DAY1 - timedelta(days=days - i // per_day, seconds=-(i % per_day))).isoformat()
             score = i % 5 + 1
             handle.write(f"{uuid.UUID(int=i + 1)},{stamp},counter-1,visit-satisfaction,{score},"
                          f"{LABELS[score]},en,{int(i % 11 == 0)}\r\n")

@@ -13,7 +13,7 @@ from textual.widgets import Button, Input, Static
 
 from kiosk.config import Config
 from kiosk.dashboard import PERIODS
-from kiosk.export import export_to_file, safe_export_path
+from kiosk.export import UnreadableDataDir, export_to_file, safe_export_path
 from kiosk.store import ResponseStore
 from scoring import period_named
 
@@ -95,6 +95,8 @@ class ExportScreen(ModalScreen[None]):
             message, error = f"✔ {count} response(s) written to {target}", False
         except OSError as exc:
             message, error = f"✖ cannot write {target}: {exc.strerror or exc}", True
+        except UnreadableDataDir as exc:
+            message, error = f"✖ {exc}", True
         self.app.call_from_thread(self._done, message, error)
 
     def _done(self, message: str, error: bool) -> None:

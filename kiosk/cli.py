@@ -304,8 +304,11 @@ def sync_once(args: argparse.Namespace, config: Config) -> int:
     syncer = Syncer(config)
     try:
         result = syncer.run_once()
-    except (FleetError, SyncBusy) as exc:
+    except FleetError as exc:
         raise UsageError(f"kiosk sync: {exc}") from None
+    except SyncBusy as exc:  # the kiosk's own thread is at it: nothing for cron to do
+        print(f"kiosk sync: {exc}; nothing to do", file=sys.stderr)
+        return 0
     except SyncUnavailable as exc:
         print(f"kiosk sync: the fleet database is unreachable ({exc}); "
               "nothing lost, the next run catches up", file=sys.stderr)

@@ -250,3 +250,23 @@ def test_unreachable_server_is_one_line_and_keeps_the_cursor(tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1
     assert "unreachable" in result.stderr and "Traceback" not in result.stderr
     assert not (config.data_dir / CURSOR_FILE).exists()
+
+
+def test_kiosk_run_starts_the_sync_thread_and_a_tap_reaches_the_database(fleet_db, tmp_path):
+    from kiosk.cli import _start_sync
+
+    cluster, url = fleet_db
+    kiosk = unique_id()
+    config = load_config(kiosk_config(tmp_path, cluster, url, kiosk))
+    store = ResponseStore(config.data_dir).open_writer()
+    thread = _start_sync(config, store)
+    tap = responses(kiosk, 1)[0]
+    try:
+        store.record(tap)
+        with owner_conn(cluster, url) as conn:
+            wait_for(lambda: conn.execute("SELECT count(*) FROM fleet.responses WHERE id = %s",
+                                          (tap.id,)).fetchone()[0] == 1,
+                     what="the tap in the fleet database")
+    finally:
+        thread.stop()
+        store.close()

@@ -70,7 +70,9 @@ class AdminScreen(Screen[str]):
                     yield Static("", id="sample-note")
                     yield Static("", id="flagged-note")
                     yield Static("", id="store-status")
-                    yield Static("", id="sync-status", markup=False)
+                    sync = Static("", id="sync-status", markup=False)
+                    sync.display = self.config.sync is not None  # fleet sync only
+                    yield sync
             # Two columns on a wide screen, one under the other on a narrow one.
             with Horizontal(id="admin-columns"):
                 with Vertical(id="admin-left", classes="admin-column"):

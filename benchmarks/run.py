@@ -4,12 +4,15 @@
 
 Every figure is measured in one run, in data dirs under a temporary dir:
 
-- tap -> durable: p50/p99 of ``ResponseStore._write_durably`` (the writer
+- tap -> durable: p50/p99 of ``JournalWriter._write`` (the writer
   thread's synchronous path: TinyDB insert over the journal + fdatasync) and of
   ``record()`` -> listener (through the writer thread), with 1,000 taps
   already today and a history of 0 / 100k / 1M responses; beside it stock
   TinyDB ``JSONStorage``, SQLite (WAL, synchronous=FULL, one commit a tap)
   and a bare append + fdatasync of one line (the physical floor);
+- first tap after start: ``record()`` -> durable on a fresh writer whose
+  today's file already holds 300k rows (only its tail is read), beside the
+  time a whole parse of that file takes (what the first tap used to wait for);
 - cold start: process spawn -> SurveyScreen mounted (headless), with 1M stored;
 - admin: ``Dashboard(store.day_hours(until=yesterday))`` as the view opens,
   ``dashboard.select("all")`` (all-time refresh), ``dashboard.add(response)``;
@@ -43,7 +46,8 @@ if str(ROOT) not in sys.path:
 
 from kiosk.config import Config, load_config  # noqa: E402
 from kiosk.demo import generate  # noqa: E402
-from kiosk.models import Response, local_now, new_response_id  # noqa: E402
+from kiosk.localtime import Calendar  # noqa: E402
+from kiosk.models import Response, new_response_id  # noqa: E402
 from kiosk.store import ResponseStore  # noqa: E402
 import scoring  # noqa: E402
 
@@ -59,12 +63,13 @@ class Sizes:
     tinydb: tuple[int, ...]     # stored docs for the stock TinyDB insert
     tinydb_taps: dict[int, int]
     repeats: int                # repeats of the cheap timings (admin, stats)
+    first_tap_rows: int = 300_000  # rows in today's file for the first-tap figure
 
 
 FULL = Sizes((0, 100_000, 1_000_000), 1000, 1000, (1000, 100_000, 1_000_000),
              {1000: 200, 100_000: 5, 1_000_000: 2}, 5)
-QUICK = Sizes((0, 20_000), 200, 1000, (1000, 20_000), {1000: 50, 20_000: 5}, 3)
-SMOKE = Sizes((0, 1_100), 20, 50, (100,), {100: 5}, 1)
+QUICK = Sizes((0, 20_000), 200, 1000, (1000, 20_000), {1000: 50, 20_000: 5}, 3, 20_000)
+SMOKE = Sizes((0, 1_100), 20, 50, (100,), {100: 5}, 1, 2_000)
 
 
 # -- helpers -------------------------------------------------------------------
@@ -77,6 +82,11 @@ def pct(values: list[float], p: float) -> float:
 
 def ms(seconds: float) -> float:
     return round(seconds * 1000, 4)
+
+
+def local_now() -> datetime:
+    """Now in the configured zone, as the kiosk stamps a tap."""
+    return Calendar(load_config(CONFIG).kiosk.timezone).now()
 
 
 def tap(config: Config, score: int = 4) -> Response:
@@ -94,7 +104,7 @@ def build_data_dir(path: Path, config: Config, history: int, today: int) -> floa
     try:
         if history:
             days = max(1, -(-history // PER_DAY))
-            yesterday_end = datetime.now().astimezone().replace(
+            yesterday_end = local_now().replace(
                 hour=23, minute=59, second=59, microsecond=0) - timedelta(days=1)
             per_day = history // days
             store.write_now(generate(config, days, per_day, seed=1, now=yesterday_end))
@@ -141,7 +151,7 @@ def bench_taps(path: Path, config: Config, stored: int, taps: int) -> dict[str, 
             #    the journal + fdatasync), called while the writer thread idles.
             response = tap(config)
             started = time.perf_counter()
-            store._write_durably(response)
+            store._writer._write(response)  # type: ignore[union-attr]
             sync = time.perf_counter() - started
             # 2. ours, record() -> listener: through the writer thread.
             done.clear()
@@ -176,6 +186,30 @@ def bench_taps(path: Path, config: Config, stored: int, taps: int) -> dict[str, 
         (path / "floor.jsonl").unlink(missing_ok=True)
         for suffix in ("", "-wal", "-shm"):
             (path / f"responses.sqlite{suffix}").unlink(missing_ok=True)
+
+
+def bench_first_tap(path: Path, config: Config, rows: int) -> dict[str, Any]:
+    """The first tap of a restarted kiosk whose today's file holds ``rows``."""
+    from kiosk.storage import JournalDB, JournalStorage
+    from kiosk.writer import valid_doc
+
+    build_data_dir(path, config, 0, rows)
+    os.sync()
+    store = ResponseStore(path).open_writer()
+    try:
+        started = time.perf_counter()
+        if not store.record(tap(config)).wait(60):
+            raise RuntimeError(f"first tap not durable: {store.last_error}")
+        first = time.perf_counter() - started
+    finally:
+        store.close()
+    started = time.perf_counter()
+    db = JournalDB(store.day_path(local_now().date()), storage=JournalStorage,
+                   valid_doc=valid_doc)
+    db.table("responses").insert(tap(config).to_doc())
+    whole = time.perf_counter() - started
+    db.close()
+    return {"first_tap_rows": rows, "first_tap_ms": ms(first), "whole_open_s": round(whole, 3)}
 
 
 SQLITE_INSERT = "INSERT INTO responses VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -366,7 +400,7 @@ def bench_admin(path: Path, config: Config, repeats: int) -> dict[str, Any]:
 
     threshold, minimum = config.survey.satisfied_threshold, config.admin.min_responses
     ResponseStore(path).day_hours()  # summaries.json up to date (warm cache)
-    yesterday = date.today() - timedelta(days=1)
+    yesterday = local_now().date() - timedelta(days=1)
     opens, loads, dashboard = [], [], None
     for _ in range(repeats):
         store = ResponseStore(path)  # a fresh store, as when the view opens
@@ -492,6 +526,11 @@ def run(sizes: Sizes, tmp: Path | None = None, log=print) -> dict[str, Any]:
             results["tinydb_stock_100k_ms"] = results[f"tinydb_stock_{largest}_ms"]
             results["tinydb_stock_100k_note"] = f"measured at {largest}, not 100k"
 
+        first = bench_first_tap(base / "first-tap", config, sizes.first_tap_rows)
+        results.update(first)
+        log(f"first tap after start with {first['first_tap_rows']} rows today: "
+            f"{first['first_tap_ms']:.2f} ms (a whole open + insert of that file: "
+            f"{first['whole_open_s']:.2f} s)")
         results.update(bench_cold_start(path, max(1, sizes.repeats)))
         log(f"cold start to survey: {results['start_s']:.3f} s (first {results['start_first_s']}"
             f" s), kiosk peak RSS {results['kiosk_rss_mb']} MB")

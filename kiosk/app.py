@@ -1,8 +1,8 @@
 """KioskApp: wires the customer screens to the store, and locks the kiosk down."""
 from __future__ import annotations
 
+import asyncio
 import signal
-from dataclasses import replace
 from time import monotonic
 from collections.abc import Callable
 from datetime import datetime
@@ -16,7 +16,7 @@ from kiosk.messages import RatingChosen
 from kiosk.hours import OpeningHours
 from kiosk.i18n import Texts
 from kiosk.misuse import TapRule
-from kiosk.models import Response, local_now, new_response_id
+from kiosk.models import Response, new_response_id
 from kiosk.pin import PinVault
 from kiosk.screens.admin import AdminScreen
 from kiosk.screens.pin import PinScreen
@@ -25,7 +25,12 @@ from kiosk.screens.nps import NpsScreen
 from kiosk.screens.rest import AttractScreen, ClosedScreen
 from kiosk.screens.survey import SurveyScreen
 from kiosk.screens.thanks import ThanksScreen
-from kiosk.store import ResponseStore
+from kiosk.store import Receipt, ResponseStore
+
+# The thank-you waits for the tap to be durable (under a millisecond on a healthy
+# disk), at most this long; then it shows anyway and the admin view counts the
+# taps not yet on disk (store.pending).
+DURABLE_WAIT_SECONDS = 0.15
 
 # Keys that would leave, suspend or open something on a stock Textual app.
 LOCKED_KEYS = "ctrl+q,ctrl+c,ctrl+p,ctrl+z,ctrl+backslash,ctrl+d"
@@ -44,12 +49,11 @@ class KioskApp(App):
     ]
 
     def __init__(self, config: Config, store: ResponseStore,
-                 clock: Callable[[], datetime] = local_now) -> None:
+                 clock: Callable[[], datetime] | None = None) -> None:
         super().__init__()
         self.config = config
         self.store = store
-        self.clock = clock
-        self.recorded: list[Response] = []  # handed to the store this run
+        self.clock = clock or store.calendar.now  # the kiosk's zone, not the process's
         self.tap_rule = TapRule(config.misuse.max_taps, config.misuse.window_seconds)
         self.hours = OpeningHours(config.rest.open, config.rest.close)
 
@@ -131,12 +135,11 @@ class KioskApp(App):
             language=message.language,
             flagged=self.tap_rule.is_flagged(monotonic()),
         )
-        self.store.record(response)  # queued: the writer thread makes it durable
-        self.recorded.append(response)
-        self.after_answer(response, texts)
+        receipt = self.store.record(response)  # queued: the writer thread makes it durable
+        self.after_answer(response, texts, receipt)
 
     @work(exclusive=True, group="customer")
-    async def after_answer(self, response: Response, texts: Texts) -> None:
+    async def after_answer(self, response: Response, texts: Texts, receipt: Receipt) -> None:
         """Follow-up after a low score, NPS if enabled, then thank you; what the
         customer adds is written onto the same record."""
         followup, nps = self.config.followup, self.config.nps
@@ -151,8 +154,10 @@ class KioskApp(App):
             if score is not None:
                 extra["nps"] = score
         if extra:
-            self.store.annotate(response, extra)
-            self.recorded[self.recorded.index(response)] = replace(response, **extra)
+            receipt = self.store.annotate(response, extra)
+        # Thank only once the answer is on disk; waiting off the event loop.
+        if not receipt.is_set():
+            await asyncio.to_thread(receipt.wait, DURABLE_WAIT_SECONDS)
         await self.push_screen_wait(ThanksScreen(texts.thank_you,
                                                  self.config.timing.thank_you_seconds))
 

@@ -125,14 +125,14 @@ def _open_reader(args: argparse.Namespace, config: Config) -> ResponseStore:
     if not config.data_dir.is_dir():
         print(f"kiosk: no responses yet: {config.data_dir} does not exist "
               "(has the kiosk run with this config?)", file=sys.stderr)
-    return ResponseStore(config.data_dir)
+    return ResponseStore(config.data_dir, tz=config.kiosk.timezone)
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
     from kiosk.app import KioskApp  # Textual loads only for the UI
 
     ensure_data_dir(config, from_flag=bool(args.data_dir))
-    store = ResponseStore(config.data_dir).open_writer()
+    store = ResponseStore(config.data_dir, tz=config.kiosk.timezone).open_writer()
     syncing = _start_sync(config, store)
     try:
         KioskApp(config, store).run()

@@ -29,6 +29,8 @@ class KioskConfig:
     data_dir: Path = Path("data")
     language: str = "en"  # the default language: every new customer starts in it
     languages: tuple[str, ...] = ALL_LANGUAGES  # offered on the language bar, in order
+    # IANA zone of every day, hour and weekday the kiosk files and shows.
+    timezone: str = field(default_factory=lambda: _system_zone())
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,18 @@ class Config:
     @property
     def data_dir(self) -> Path:
         return self.kiosk.data_dir
+
+
+def _system_zone() -> str:
+    from kiosk.localtime import system_zone_name
+
+    return system_zone_name()
+
+
+def _timezone(value: str) -> str | None:
+    from kiosk.localtime import zone_problem
+
+    return zone_problem(value)
 
 
 # Each key: (python type(s) accepted, check returning an error text or None).
@@ -257,6 +271,7 @@ SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
         "data_dir": ((str,), _non_empty),
         "language": ((str,), _language),
         "languages": ((list,), _languages),
+        "timezone": ((str,), _timezone),
     },
     "survey": {
         "question_id": ((str,), _non_empty),

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, tzinfo
 
 from kiosk.models import Response
-from scoring import (Breakdown, Comparison, Period, Summary, Tally, compare, period_between,
-                     period_named, summarize)
+from scoring import (Breakdown, Comparison, Period, Summary, Tally, compare, local_day_and_hour,
+                     period_between, period_named, summarize)
 
 PERIODS = {"today": "Today", "7d": "7 days", "30d": "30 days", "all": "All time"}
 
@@ -38,7 +38,9 @@ class Dashboard:
     def __init__(self, day_hours: dict[date, dict[int, Tally]], *, threshold: int = 4,
                  min_responses: int = 30, include_flagged: bool = False,
                  today: Callable[[], date] = date.today,
-                 day_breakdowns: dict[date, Breakdown] | None = None) -> None:
+                 day_breakdowns: dict[date, Breakdown] | None = None,
+                 tz: tzinfo | None = None) -> None:
+        self.tz = tz  # the kiosk's zone (store.calendar.tz); None: the system's
         self.threshold = threshold
         self.min_responses = min_responses
         self.include_flagged = include_flagged
@@ -63,7 +65,9 @@ class Dashboard:
     def period_for(self, name: str) -> Period:
         today = self.today()
         if name == "all":
-            return period_between(None, None, self.first_day, today)
+            # Answers dated in the future (a clock set wrong) count, as in `kiosk stats`.
+            last = max(self._day_totals, default=today)
+            return period_between(None, None, self.first_day, max(today, last))
         return period_named(name, today)
 
     def select(self, name: str) -> Figures:
@@ -117,8 +121,7 @@ class Dashboard:
 
     def add(self, response: Response) -> Figures:
         """Count one new response everywhere, in O(1); returns the current figures."""
-        stamp = response.timestamp.astimezone()
-        day, hour = stamp.date(), stamp.hour
+        day, hour = local_day_and_hour(response.timestamp, self.tz)
         score, flagged = response.score, response.flagged
         self._day_totals.setdefault(day, Tally()).add(score, flagged)
         self._all_hours[hour].add(score, flagged)
@@ -144,7 +147,7 @@ class Dashboard:
         """A reason or NPS answer added to a response already counted (O(1))."""
         if response.flagged:
             return self.figures
-        day = response.timestamp.astimezone().date()
+        day = local_day_and_hour(response.timestamp, self.tz)[0]
         extra = Breakdown()
         if response.reason:
             extra.reasons[response.reason] = 1

@@ -23,11 +23,12 @@ import math
 import random
 import time
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta
 from bisect import bisect
 from itertools import accumulate
 
 from kiosk.config import Config, ConfigError
+from kiosk.localtime import zone
 from kiosk.models import Response
 from kiosk.store import ResponseStore
 
@@ -81,18 +82,14 @@ def _share(total: int, weights: list[float]) -> list[int]:
     return counts
 
 
-def _local_tz(day: date) -> tzinfo:
-    """The local UTC offset in force on ``day`` during opening hours (DST-aware)."""
-    return datetime(day.year, day.month, day.day, 12).astimezone().tzinfo  # type: ignore[return-value]
-
-
 def generate(config: Config, days: int, per_day: int, seed: int,
              now: datetime | None = None) -> Iterator[Response]:
     """``days × per_day`` responses over the ``days`` local days ending with
     ``now``'s (default: now), in time order.  Same arguments, same responses."""
     if days < 1 or per_day < 0:
         raise ValueError("days must be 1 or more and per_day 0 or more")
-    now = (now or datetime.now()).astimezone()
+    tz = zone(config.kiosk.timezone)  # wall-clock times of the kiosk's own zone
+    now = (now or datetime.now(tz)).astimezone(tz)
     rng = random.Random(seed)
     today = now.date()
     first = today - timedelta(days=days - 1)
@@ -129,7 +126,6 @@ def generate(config: Config, days: int, per_day: int, seed: int,
         if not n:
             continue
         day = first + timedelta(days=i)
-        tz = _local_tz(day)
         if day == today:
             limit = now_minute
             day_cum = cumulative[:limit] if limit and cumulative[limit - 1] > 0 else None
@@ -216,7 +212,7 @@ def run_demo(args: argparse.Namespace, config: Config) -> int:
         raise ConfigError(f"kiosk demo: --days must be 1 or more, got {args.days}")
     if args.per_day < 1:
         raise ConfigError(f"kiosk demo: --per-day must be 1 or more, got {args.per_day}")
-    store = ResponseStore(config.data_dir)
+    store = ResponseStore(config.data_dir, tz=config.kiosk.timezone)
     if has_responses(store):
         raise ConfigError(
             f"{config.data_dir} already holds responses; "

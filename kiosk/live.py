@@ -2,71 +2,94 @@
 
 The admin view polls this twice a second, so taps written by another process
 (the counter kiosk while `kiosk admin` runs in the back office) show within a
-second, reading only the new bytes — never the history again."""
+second, reading only the new bytes (``DataDir.read_new``), never the history.
+
+Two files are followed: today's, and yesterday's, because a follow-up answered
+just after midnight is written onto its tap's record in yesterday's file.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
-from pathlib import Path
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from kiosk.models import Response, doc_problem
-from kiosk.storage import parse_journal
-from kiosk.store import TABLE, ResponseStore
+from kiosk.store import ResponseStore
+
+_ONE_DAY = timedelta(days=1)
+
+
+@dataclass
+class _Followed:
+    offset: int
+    # Bytes before ``counted_until`` were counted from the summaries, not by this
+    # tail: their ids are read only if an annotation of one of them shows up.
+    counted_until: int = 0
+    counted_ids: set[str] | None = None
+    ids: set[str] = field(default_factory=set)
+    annotated: set[str] = field(default_factory=set)
 
 
 class JournalTail:
-    def __init__(self, store: ResponseStore, today: Callable[[], date] = date.today) -> None:
+    def __init__(self, store: ResponseStore, today: Callable[[], date] | None = None) -> None:
         self.store = store
-        self.today = today
-        self._day: date | None = None
-        self._offset = 0
-        self._ids: set[str] = set()
-        self._annotated: set[str] = set()
+        self.today = today or store.today
+        self._files: dict[date, _Followed] = {}
         self.annotated: list[Response] = []  # filled by poll(): reasons/NPS added later
 
     def poll(self) -> list[Response]:
-        """Responses that became visible since the last call (today's, in file order)."""
+        """Responses that became visible since the last call (today's, and
+        yesterday's last ones, in file order); ``annotated`` then holds the
+        responses a reason or NPS answer was added to."""
         today = self.today()
-        new: list[Response] = []
         self.annotated = []
-        if self._day is not None and self._day != today:
-            new += self._read_new(self.store.day_path(self._day))  # the last taps before midnight
-            self._day = None
-        if self._day is None:
-            self._day, self._offset, self._ids, self._annotated = today, 0, set(), set()
-        new += self._read_new(self.store.day_path(today))
+        new: list[Response] = []
+        if not self._files:
+            # Days before today come from the summaries: follow yesterday from its end.
+            end = self._size(today - _ONE_DAY)
+            self._files[today - _ONE_DAY] = _Followed(offset=end, counted_until=end)
+        if today not in self._files:
+            self._files[today] = _Followed(offset=0)
+        for day in sorted(self._files):
+            new += self._read_new(day, self._files[day])
+        for day in [d for d in self._files if d < today - _ONE_DAY]:
+            del self._files[day]  # the ids of one day before today at most are kept
         return new
 
-    def _read_new(self, path: Path) -> list[Response]:
+    def _size(self, day: date) -> int:
         try:
-            size = path.stat().st_size
-        except FileNotFoundError:
-            return []
-        if size < self._offset:
-            self._offset = 0  # rewritten after a repair: re-read, known ids are skipped
-        if size == self._offset:
-            return []
-        with open(path, "rb") as handle:
-            handle.seek(self._offset)
-            blob = handle.read(size - self._offset)
-        complete = blob.rfind(b"\n") + 1  # a line still being written waits for next time
-        self._offset += complete
-        entries, _bad, _end = parse_journal(blob[:complete])
+            return self.store.day_path(day).stat().st_size
+        except OSError:
+            return 0
+
+    def _read_new(self, day: date, followed: _Followed) -> list[Response]:
+        docs, followed.offset = self.store.reader.read_new(day, followed.offset)
         found = []
-        for entry in entries:
-            if entry["op"] != "put" or entry["table"] != TABLE:
-                continue
-            if doc_problem(entry["doc"]) is not None:
+        for doc in docs:
+            if doc_problem(doc) is not None:
                 continue  # not a response we can count (the store reports damage)
-            response = Response.from_doc(entry["doc"])
+            response = Response.from_doc(doc)
             has_extra = response.reason is not None or response.nps is not None
-            if response.id not in self._ids:
-                self._ids.add(response.id)
+            if response.id not in followed.ids and not self._counted(day, followed, response.id):
+                followed.ids.add(response.id)
                 found.append(response)
                 if has_extra:
-                    self._annotated.add(response.id)
-            elif has_extra and response.id not in self._annotated:
+                    followed.annotated.add(response.id)
+            elif has_extra and response.id not in followed.annotated:
                 # the follow-up / NPS answer, written onto the record after the tap
-                self._annotated.add(response.id)
+                followed.ids.add(response.id)
+                followed.annotated.add(response.id)
                 self.annotated.append(response)
         return found
+
+    def _counted(self, day: date, followed: _Followed, response_id: str) -> bool:
+        """Whether a record was among the bytes the summaries counted."""
+        if not followed.counted_until:
+            return False
+        if followed.counted_ids is None:
+            try:
+                followed.counted_ids = self.store.reader.ids_in_file(
+                    self.store.day_path(day), followed.counted_until)
+            except OSError:
+                followed.counted_ids = set()
+        return response_id in followed.counted_ids

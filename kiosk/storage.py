@@ -189,6 +189,11 @@ def read_documents(path: Path, table: str, damage: list[Damage] | None = None,
             bad = bad[:-1]
     if bad and damage is not None:
         damage.append(Damage(path, len(bad), None))
+    return current_documents(entries, table)
+
+
+def current_documents(entries: list[dict[str, Any]], table: str) -> list[dict[str, Any]]:
+    """The documents of ``table`` after applying journal entries in order."""
     docs: dict[str, dict[str, Any]] = {}
     for entry in entries:
         if entry["table"] != table and entry["op"] != "drop":
@@ -210,27 +215,49 @@ class JournalStorage(Storage):
     refuses documents of the wrong shape: they are moved aside like bad lines."""
 
     def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False,
-                 sync: bool = True, valid_doc: DocCheck | None = None) -> None:
+                 sync: bool = True, valid_doc: DocCheck | None = None,
+                 lazy: bool = False) -> None:
         super().__init__()
         self.path = Path(path)
         self.read_only = read_only
         self.sync = sync
         self.damage: Damage | None = None
         self._fd: int | None = None
+        self._valid_doc = valid_doc
+        self._tables: dict[str, dict[str, dict]] = {}
+        # ``lazy``: open for appends after reading only the file's tail, so the
+        # first tap of a restarted kiosk does not wait for a parse of today's
+        # whole file (5 s at 300k rows); the whole file is parsed (and
+        # repaired) on the first ``read()``.
+        self._tail_ids: dict[str, int] | None = None
+        if lazy and not read_only:
+            self._tail_ids = _tail_max_ids(self.path)
+            if self._tail_ids is not None:
+                self._open_for_append()
+                return
+        self._open_fully()
+
+    def _open_fully(self) -> None:
+        """Parse the whole journal, move damaged lines aside, open for appends."""
+        self._tail_ids = None
         blob = self.path.read_bytes() if self.path.exists() else b""
-        entries, bad, good_length = parse_journal(blob, valid_doc)
+        entries, bad, good_length = parse_journal(blob, self._valid_doc)
         self._tables = replay(entries)
         if bad:
             self.damage = Damage(self.path, len(bad), None)
-        if read_only:
+        if self.read_only:
             return
         make_dirs(self.path.parent)
         if bad:
             self._repair(entries, bad, good_length, len(blob))
+        self._open_for_append()
+
+    def _open_for_append(self) -> None:
+        make_dirs(self.path.parent)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
         try:
             self._size = os.fstat(fd).st_size
-            if sync:
+            if self.sync:
                 # The name (a new day file, or one an earlier failed open left
                 # unsynced) is durable before the first tap is acknowledged.
                 # Bulk loads (sync=False) fsync the directory once at the end.
@@ -239,6 +266,33 @@ class JournalStorage(Storage):
             os.close(fd)
             raise
         self._fd = fd
+
+    @property
+    def loaded(self) -> bool:
+        """False while a lazily opened journal has not been parsed whole."""
+        return self._tail_ids is None
+
+    def _load(self) -> None:
+        """A lazily opened journal, parsed whole now (a repair may replace the
+        file: the append descriptor is reopened on the file that stays)."""
+        if self._fd is not None:
+            os.fsync(self._fd)
+            os.close(self._fd)
+            self._fd = None
+        self._open_fully()
+
+    def next_id(self, table: str) -> int:
+        """The doc id after the highest one of ``table`` (TinyDB's rule)."""
+        ids = self._tables.get(table, {})
+        highest = max(map(int, ids), default=0)
+        if self._tail_ids is not None:
+            highest = max(highest, self._tail_ids.get(table, 0))
+        return highest + 1
+
+    def cached_documents(self, table: str) -> dict[str, dict]:
+        """The documents of ``table`` held in memory: all of them once loaded,
+        only those appended since a lazy open otherwise."""
+        return self._tables.get(table, {})
 
     # -- repair -----------------------------------------------------------
     def _repair(self, entries: list[dict[str, Any]], bad: list[bytes], good_length: int,
@@ -280,6 +334,8 @@ class JournalStorage(Storage):
 
     # -- TinyDB's Storage interface --------------------------------------
     def read(self) -> dict[str, dict[str, dict]]:
+        if self._tail_ids is not None:
+            self._load()
         # A shallow copy: TinyDB replaces whole tables in the dict it gets and
         # passes it back to write(); it never mutates the table dicts we hold.
         return dict(self._tables)
@@ -328,14 +384,24 @@ class JournalStorage(Storage):
         self._append(_encode({"op": "put", "table": table, "id": doc_id, "doc": doc}))
         self._tables.setdefault(table, {})[doc_id] = _TrackedDoc(doc)
 
+    def replace_document(self, table: str, doc_id: str, doc: dict[str, Any]) -> None:
+        """Put a new version of a document held in memory (``cached_documents``):
+        one line appended, without parsing the whole journal."""
+        if self._fd is None:
+            raise PermissionError(f"{self.path}: opened read-only")
+        if doc_id not in self._tables.get(table, {}):
+            raise KeyError(f"{self.path}: document {doc_id} of {table} is not in memory")
+        self._append(_encode({"op": "put", "table": table, "id": doc_id, "doc": doc}))
+        self._tables[table][doc_id] = _TrackedDoc(doc)
+
     def append_documents(self, table: str, docs: list[dict[str, Any]]) -> list[str]:
         """Insert many documents with one write (and one fsync when ``sync``):
         bulk loads.  Ids continue after the table's highest id.  A crash can
         only tear the last line, exactly as for a single insert."""
         if self._fd is None:
             raise PermissionError(f"{self.path}: opened read-only")
+        next_id = self.next_id(table)
         existing = self._tables.setdefault(table, {})
-        next_id = max(map(int, existing), default=0) + 1
         ids = [str(i) for i in range(next_id, next_id + len(docs))]
         prefix = '{"op":"put","table":%s,"id":"' % json.dumps(table, ensure_ascii=False)
         dumps = _DOC_ENCODER.encode
@@ -454,6 +520,50 @@ def make_dirs(directory: Path) -> None:
         fsync_dir(path.parent)
 
 
+TAIL_BYTES = 64 * 1024
+
+
+def _tail_max_ids(path: Path) -> dict[str, int] | None:
+    """Per table, the highest doc id put in the last ``TAIL_BYTES`` of a journal,
+    or None when the file needs a whole parse first: a torn or bad tail (to be
+    repaired), or a tail holding no put at all.
+
+    Enough for the next id: ids grow with every insert, so the highest id of
+    the file is on its last insert line, and a tail holding any put holds the
+    last insert too (a put that is not an insert re-puts an annotated record
+    right after its tap, never hundreds of them in a row)."""
+    try:
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            start = max(0, size - TAIL_BYTES)
+            handle.seek(start)
+            blob = handle.read()
+    except FileNotFoundError:
+        return {}
+    if not blob:
+        return {}
+    if not blob.endswith(b"\n"):
+        return None
+    if start:
+        first = blob.find(b"\n") + 1  # the first line is cut: skip it
+        blob = blob[first:]
+    entries, bad, _end = parse_journal(blob)
+    if bad:
+        return None
+    highest: dict[str, int] = {}
+    for entry in entries:
+        if entry["op"] == "put":
+            try:
+                doc_id = int(entry["id"])
+            except ValueError:
+                return None
+            table = entry["table"]
+            highest[table] = max(highest.get(table, 0), doc_id)
+        else:
+            return None  # a delete or drop: let the whole parse judge
+    return highest or None
+
+
 class AppendTable(Table):
     """TinyDB's Table rebuilds the whole table dict on every insert (O(n) per
     tap).  Over a ``JournalStorage`` an insert is one appended line instead;
@@ -469,6 +579,27 @@ class AppendTable(Table):
         storage.append_document(self.name, str(doc_id), dict(document))
         self.clear_cache()
         return doc_id
+
+    def _get_next_id(self):
+        storage = self._storage
+        if self._next_id is None and isinstance(storage, JournalStorage):
+            self._next_id = storage.next_id(self.name)  # without reading the whole table
+        return super()._get_next_id()
+
+    def update(self, fields, cond=None, doc_ids=None):
+        """By ``doc_ids`` of documents in memory (a follow-up answer onto the tap
+        just written): one line appended, no whole-table read; else TinyDB's own."""
+        storage = self._storage
+        if (isinstance(storage, JournalStorage) and cond is None and doc_ids is not None
+                and isinstance(fields, Mapping)):
+            held = storage.cached_documents(self.name)
+            keys = [str(doc_id) for doc_id in doc_ids]
+            if all(key in held for key in keys):
+                for key in keys:
+                    storage.replace_document(self.name, key, {**held[key], **fields})
+                self.clear_cache()
+                return list(doc_ids)
+        return super().update(fields, cond, doc_ids)
 
 
 class JournalDB(TinyDB):

@@ -34,6 +34,13 @@ async def _next_turn(loop: asyncio.AbstractEventLoop) -> None:
     await turn
 
 
+def taps_taken(store: ResponseStore) -> int:
+    """Responses the store has accepted: on disk, or queued for the writer (the
+    app keeps no list of its own; a response being popped may count twice for a
+    moment, so wait for ``>= n``)."""
+    return store.pending + sum(1 for _ in store.iter_docs())
+
+
 async def open_admin(app, pilot, pin: str):
     """From the survey: the admin key, the PIN, and the admin view once its figures
     are loaded; returns the AdminScreen."""

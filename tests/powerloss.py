@@ -504,7 +504,8 @@ def record_scenario(root: Path, seed: int, fault: Fault | None = None,
         session(DAYS[1], 6, 0)
 
         # 3. an earlier crash left a torn tail (durable garbage without a newline)
-        day_file = ResponseStore(data).day_path(_response(DAYS[1], 0, rng).local_day)
+        days = ResponseStore(data)
+        day_file = days.day_path(days.day_of(_response(DAYS[1], 0, rng)))
         fd = os.open(day_file, os.O_WRONLY | os.O_APPEND)
         os.write(fd, b'{"op":"put","table":"responses","id":"99","doc":{"id":"torn')
         os.fsync(fd)

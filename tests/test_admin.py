@@ -7,7 +7,7 @@ import stat
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -271,9 +271,11 @@ def test_snapshot_of_the_admin_view(snap_compare, tmp_path):
     from kiosk.config import Config, KioskConfig
 
     today = date(2026, 11, 20)
-    config = Config(path=tmp_path / "c.toml", kiosk=KioskConfig(id="snapshot", data_dir=tmp_path / "d"))
-    writer = ResponseStore(config.data_dir)
-    offset = datetime(2026, 11, 20).astimezone().tzinfo
+    config = Config(path=tmp_path / "c.toml", kiosk=KioskConfig(id="snapshot", data_dir=tmp_path / "d",
+                                                                timezone="UTC"))
+    # One configured zone: the same picture whatever the runner's TZ (and its DST dates).
+    writer = ResponseStore(config.data_dir, tz="UTC")
+    offset = timezone.utc
     rows = []
     for days_ago in range(30):
         day = today - timedelta(days=days_ago)
@@ -291,7 +293,7 @@ def test_snapshot_of_the_admin_view(snap_compare, tmp_path):
         CSS_PATH = str(ROOT / "kiosk" / "kiosk.tcss")
 
         def on_mount(self):
-            self.push_screen(AdminScreen(config, ResponseStore(config.data_dir),
+            self.push_screen(AdminScreen(config, ResponseStore(config.data_dir, tz="UTC"),
                                          today=lambda: today, poll_seconds=3600))
 
     async def loaded(pilot):

@@ -10,7 +10,7 @@ from kiosk.app import KioskApp
 from kiosk.screens.survey import SurveyScreen
 from kiosk.screens.thanks import ThanksScreen
 from kiosk.store import ResponseStore
-from tests.conftest import wait_until
+from tests.conftest import wait_until, taps_taken
 
 
 def stored(store: ResponseStore) -> list:
@@ -21,7 +21,7 @@ def stored(store: ResponseStore) -> list:
 async def answer_and_wait_back(pilot, app, answers: int = 1) -> None:
     """After the test's ``answers``-th answer: it was taken and a clean question is
     back (the short thank-you screen may come and go between two polls on a busy machine)."""
-    await wait_until(lambda: len(app.recorded) >= answers, what="the answer to be taken")
+    await wait_until(lambda: taps_taken(app.store) >= answers, what="the answer to be taken")
     await wait_until(lambda: isinstance(app.screen, SurveyScreen) and not app.screen._answered,
                      what="a clean survey back")
 
@@ -162,24 +162,60 @@ async def test_resize_keeps_options_on_screen(config, store):
     assert [r.score for r in stored(store)] == [1]
 
 
-async def test_ui_does_not_wait_for_a_slow_disk(config, store, monkeypatch):
-    """The thank-you screen shows while the write is still blocked."""
+async def test_thank_you_waits_until_the_tap_is_on_disk(config, store, monkeypatch):
+    """Acknowledged means durable: while the tap's fdatasync is held (below the
+    storage), the thank-you does not show; it shows once the tap is in the file."""
+    import os
+    import threading
+
+    import kiosk.app
+
+    monkeypatch.setattr(kiosk.app, "DURABLE_WAIT_SECONDS", 30.0)
+    entered, gate = threading.Event(), threading.Event()
+    real_sync = os.fdatasync
+
+    def held_sync(fd):
+        if threading.current_thread().name == "kiosk-writer":
+            entered.set()
+            gate.wait(10)
+        real_sync(fd)
+
+    monkeypatch.setattr(os, "fdatasync", held_sync)
+    app = KioskApp(config, store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(lambda: isinstance(app.screen, SurveyScreen))
+        await pilot.press("4")
+        await wait_until(entered.is_set, what="the writer syncing the tap")
+        for _ in range(20):  # plenty of turns for a thank-you that would not wait
+            await pilot.pause()
+        assert isinstance(app.screen, SurveyScreen)
+        gate.set()
+        await wait_until(lambda: isinstance(app.screen, ThanksScreen))
+        on_disk = [r.score for r in store.iter_responses()]
+    assert on_disk == [4]
+
+
+async def test_a_slow_disk_delays_the_thank_you_at_most_briefly(config, store, monkeypatch):
+    """A stuck fdatasync (below the storage) holds the thank-you only ~150 ms: then
+    it shows with the tap still pending, and the tap is written once the disk is back."""
+    import os
     import threading
 
     gate = threading.Event()
-    real_write = store._write_durably
+    real_sync = os.fdatasync
 
-    def slow_write(response):
-        gate.wait(10)
-        real_write(response)
+    def stuck_sync(fd):
+        if threading.current_thread().name == "kiosk-writer":
+            gate.wait(10)
+        real_sync(fd)
 
-    monkeypatch.setattr(store, "_write_durably", slow_write)
+    monkeypatch.setattr(os, "fdatasync", stuck_sync)
     app = KioskApp(config, store)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(lambda: isinstance(app.screen, SurveyScreen))
         await pilot.press("4")
         await wait_until(lambda: isinstance(app.screen, ThanksScreen))
-        assert store.pending == 1  # shown before the tap is durable
+        assert store.pending == 1  # shown before the tap is durable, after the wait
         gate.set()
         await wait_until(lambda: store.pending == 0)
     assert [r.score for r in stored(store)] == [4]

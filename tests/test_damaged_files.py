@@ -23,7 +23,8 @@ def good_day(data_dir: Path, when: datetime = YESTERDAY, scores=(5, 4, 3)) -> tu
     bulk = ResponseStore(data_dir)
     bulk.write_now(responses)
     bulk.close()
-    return ResponseStore(data_dir).day_path(responses[0].local_day), responses
+    reader = ResponseStore(data_dir)
+    return reader.day_path(reader.day_of(responses[0])), responses
 
 
 def torn(path: Path) -> None:

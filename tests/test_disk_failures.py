@@ -14,7 +14,7 @@ from kiosk.cli import save_unwritten
 from kiosk.pin import PinVault
 from kiosk.screens.survey import SurveyScreen
 from kiosk.store import ResponseStore
-from tests.conftest import open_admin, wait_until
+from tests.conftest import open_admin, wait_until, taps_taken
 
 
 class Disk:
@@ -30,7 +30,8 @@ class Disk:
             if not self.broken.is_set():
                 return False
             try:
-                return os.readlink(f"/proc/self/fd/{fd}").endswith(".jsonl")
+                path = os.readlink(f"/proc/self/fd/{fd}")
+                return "/responses/" in path and path.endswith(".jsonl")
             except OSError:
                 return False
 
@@ -50,7 +51,7 @@ class Disk:
 
 async def tap(app, pilot, key: str, answers: int) -> None:
     await pilot.press(key)
-    await wait_until(lambda: len(app.recorded) >= answers)
+    await wait_until(lambda: taps_taken(app.store) >= answers)
     await wait_until(lambda: isinstance(app.screen, SurveyScreen) and not app.screen._answered)
 
 

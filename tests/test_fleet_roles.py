@@ -14,6 +14,9 @@ from kiosk.config import ConfigError, load_config
 from kiosk.fleet.connection import FleetError, read_password
 from kiosk.fleet.schema import add_kiosk, add_viewer, init_schema
 from kiosk.fleet.sync import UPSERT, Syncer, payload
+from kiosk.localtime import Calendar
+
+CAL = Calendar("UTC")
 
 
 def login(cluster, url, credentials):
@@ -60,11 +63,11 @@ def test_a_kiosk_cannot_write_or_falsify_another_kiosks_rows(two_kiosks):
     forged = responses(b, 1, seed=99)[0].to_doc()
     with login(cluster, url, a_login) as conn:
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
-            conn.execute(UPSERT, payload([forged]))  # a new row in B's name
+            conn.execute(UPSERT, payload([forged], CAL))  # a new row in B's name
         victim = b_rows[0].to_doc()
         victim["reason"] = "forged"
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            conn.execute(UPSERT, payload([victim]))  # "annotate" B's existing row
+            conn.execute(UPSERT, payload([victim], CAL))  # "annotate" B's existing row
         cur = conn.execute("UPDATE fleet.responses SET reason = 'forged' WHERE kiosk_id = %s",
                            (b,))
         assert cur.rowcount == 0  # B's rows are invisible to A
@@ -90,7 +93,7 @@ def test_head_office_reads_everything_and_writes_nothing(two_kiosks):
         assert conn.execute("SELECT sum(s1+s2+s3+s4+s5+f1+f2+f3+f4+f5) FROM fleet.day_tallies"
                             ).fetchone()[0] == 40
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            conn.execute(UPSERT, payload([responses(made["a"][0], 1, seed=5)[0].to_doc()]))
+            conn.execute(UPSERT, payload([responses(made["a"][0], 1, seed=5)[0].to_doc()], CAL))
 
 
 def test_two_kiosks_with_the_same_id_are_refused(fleet_db):

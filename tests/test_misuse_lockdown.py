@@ -16,7 +16,7 @@ from kiosk.pin import PinVault
 from kiosk.screens.pin import PinScreen
 from kiosk.screens.survey import SurveyScreen
 from kiosk.screens.thanks import ThanksScreen
-from tests.conftest import open_admin, wait_until
+from tests.conftest import open_admin, wait_until, taps_taken
 
 SHIPPED = str(Path(__file__).resolve().parent.parent / "config.toml")
 
@@ -30,7 +30,7 @@ def test_tap_rule_flags_only_the_extra_taps():
 
 async def answer(app, pilot, key: str, answers: int) -> None:
     await pilot.press(key)
-    await wait_until(lambda: len(app.recorded) >= answers)
+    await wait_until(lambda: taps_taken(app.store) >= answers)
     await wait_until(lambda: isinstance(app.screen, SurveyScreen) and not app.screen._answered)
 
 

@@ -63,7 +63,7 @@ def test_records_of_several_days_go_to_their_own_day_files(tmp_path):
         store.record(response)
     store.close()
     reader = ResponseStore(tmp_path)
-    days = [r.local_day for r in responses]
+    days = [reader.day_of(r) for r in responses]
     assert reader.days() == sorted(set(days))
     assert [r.id for r in reader.iter_responses(since=days[1], until=days[1])] == [responses[1].id]
     assert [r.id for r in reader.iter_responses()] == [r.id for r in responses]
@@ -136,7 +136,7 @@ def test_torn_last_line_is_moved_aside_and_good_records_kept(tmp_path):
     for response in kept:
         store.record(response)
     store.close()
-    day_file = ResponseStore(tmp_path).day_path(kept[0].local_day)
+    day_file = ResponseStore(tmp_path).day_path(store.day_of(kept[0]))
     with open(day_file, "ab") as handle:
         handle.write(b'{"op":"put","table":"responses","id":"4","doc":{"id":"x","sco')
     reader = ResponseStore(tmp_path)
@@ -159,7 +159,7 @@ def test_garbage_line_in_the_middle_is_moved_aside(tmp_path):
     store.record(first)
     store.wait_idle()
     store.close()
-    day_file = ResponseStore(tmp_path).day_path(first.local_day)
+    day_file = ResponseStore(tmp_path).day_path(store.day_of(first))
     with open(day_file, "ab") as handle:
         handle.write(b"\x00\x00garbage\n[1,2,3]\n")
     store = ResponseStore(tmp_path).open_writer()
@@ -220,36 +220,40 @@ except StoreLocked as exc:
 
 
 def test_failed_write_keeps_the_tap_and_retries(tmp_path, monkeypatch):
+    """ENOSPC from os.write itself (below the storage): kept, reported, retried."""
+    real_write = os.write
+    failures = [3]
+
+    def full_disk(fd, data):
+        if failures[0] and threading.current_thread().name == "kiosk-writer":
+            failures[0] -= 1
+            raise OSError(28, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", full_disk)
     store = ResponseStore(tmp_path, retry_seconds=0.01).open_writer()
-    failures = iter([OSError(28, "No space left on device")] * 3)
-    real = store._write_durably
-
-    def flaky(response):
-        error = next(failures, None)
-        if error:
-            raise error
-        real(response)
-
-    monkeypatch.setattr(store, "_write_durably", flaky)
     response = make(3)
-    store.record(response)
-    assert store.wait_idle(5)
-    assert store.last_error is None
+    receipt = store.record(response)
+    assert receipt.wait(5) and store.wait_idle(5)
+    assert failures == [0] and store.last_error is None
     store.close()
     assert [r.id for r in ResponseStore(tmp_path).iter_responses()] == [response.id]
 
 
 def test_close_returns_what_could_not_be_written(tmp_path, monkeypatch):
+    real_write = os.write
+
+    def read_only(fd, data):
+        if threading.current_thread().name == "kiosk-writer":
+            raise OSError(30, "Read-only file system")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", read_only)
     store = ResponseStore(tmp_path, retry_seconds=0.01).open_writer()
-
-    def broken(response):
-        raise OSError(30, "Read-only file system")
-
-    monkeypatch.setattr(store, "_write_durably", broken)
     response = make(2)
-    store.record(response)
+    receipt = store.record(response)
     unwritten = store.close(timeout=0.2)
-    assert unwritten == [response]
+    assert unwritten == [response] and not receipt.is_set()
     assert "Read-only" in store.last_error
 
 

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.models import doc_problem
-from kiosk.storage import _write_atomic, parse_journal
-from kiosk.store import RESPONSES_DIR, TABLE
+from kiosk.storage import parse_journal, write_atomic
+from kiosk.datadir import RESPONSES_DIR, TABLE
 
 CURSOR_FILE = "sync-cursor.json"
 
@@ -66,7 +66,7 @@ class SyncCursor:
         blob = json.dumps({"version": 1, "files": {
             key: [pos.offset, pos.inode] for key, pos in sorted(self.positions.items())}},
             separators=(",", ":")).encode("ascii")
-        _write_atomic(self.path, blob)
+        write_atomic(self.path, blob)
 
 
 @dataclass(frozen=True)

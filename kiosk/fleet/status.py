@@ -86,4 +86,8 @@ def sync_line(config: "Config", now: datetime | None = None) -> str:
     """The admin view's sync line: empty without [sync] (a single shop sees nothing)."""
     if config.sync is None:
         return ""
-    return "⇅ " + status_line(config.data_dir, now or datetime.now().astimezone())
+    if now is None:
+        from kiosk.localtime import Calendar
+
+        now = Calendar(config.kiosk.timezone).now()  # "since 09:14" on the counter's clock
+    return "⇅ " + status_line(config.data_dir, now)

@@ -28,6 +28,7 @@ from kiosk.config import Config
 from kiosk.fleet.connection import FleetError, connect, first_line, read_password
 from kiosk.fleet.journal import SyncCursor, backlog, pending_chunks
 from kiosk.fleet.status import SyncState, write_state
+from kiosk.localtime import Calendar
 
 LOCK_FILE = "sync.lock"
 
@@ -68,18 +69,18 @@ class PassResult:
     chunks: int
 
 
-def payload(docs: list[dict[str, Any]]) -> tuple[str]:
-    """Response documents (one row per id: the latest put) as the upsert's parameter."""
+def payload(docs: list[dict[str, Any]], calendar: Calendar) -> tuple[str]:
+    """Response documents (one row per id: the latest put) as the upsert's parameter;
+    day and hour in the kiosk's configured zone, as its own store files them."""
     latest: dict[str, dict[str, Any]] = {}
     for doc in docs:
         latest[doc["id"]] = doc  # a later put is the same record with more fields
     rows = []
     for doc in latest.values():
-        # The kiosk's own wall-clock day and hour, as its store buckets them.
-        local = datetime.fromisoformat(doc["timestamp"]).astimezone()
+        day, hour = calendar.day_and_hour(datetime.fromisoformat(doc["timestamp"]))
         rows.append({
             "id": doc["id"], "kiosk_id": doc["kiosk"], "ts": doc["timestamp"],
-            "local_day": local.date().isoformat(), "local_hour": local.hour,
+            "local_day": day.isoformat(), "local_hour": hour,
             "question": doc["question"], "score": doc["score"], "label": doc["label"],
             "language": doc["language"], "flagged": bool(doc.get("flagged", False)),
             "reason": doc.get("reason"), "comment": doc.get("comment"), "nps": doc.get("nps")})
@@ -96,7 +97,8 @@ class Syncer:
         self.settings = config.sync
         self.data_dir = config.data_dir
         self.kiosk_id = config.kiosk.id
-        self._now = now or (lambda: datetime.now().astimezone())
+        self.calendar = Calendar(config.kiosk.timezone)
+        self._now = now or self.calendar.now
         self._conn: Any = None
 
     def run_once(self) -> PassResult:
@@ -113,7 +115,7 @@ class Syncer:
                     skipped += len(chunk.docs) - len(own)
                     if own:
                         with conn.transaction():
-                            conn.execute(UPSERT, payload(own))
+                            conn.execute(UPSERT, payload(own, self.calendar))
                     cursor.advance(chunk.name, chunk.end, chunk.inode)
                     pushed += len(own)
                     chunks += 1

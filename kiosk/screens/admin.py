@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 
 from textual import work
 from textual.app import ComposeResult
@@ -41,15 +41,15 @@ class AdminScreen(Screen[str]):
 
     def __init__(self, config: Config, store: ResponseStore, *, back_label: str = "Back to survey",
                  poll_seconds: float = POLL_SECONDS,
-                 today: Callable[[], date] = date.today) -> None:
+                 today: Callable[[], date] | None = None) -> None:
         super().__init__(id="admin")
         self.config = config
         self.store = store
         self.back_label = back_label
         self.poll_seconds = poll_seconds
         self.dashboard: Dashboard | None = None
-        self.today = today
-        self.tail = JournalTail(store, today)
+        self.today = today or store.today  # the kiosk's calendar, not this process's zone
+        self.tail = JournalTail(store, self.today)
         self._idle = IdleTimer(self, config.admin.idle_lock_seconds, self.action_back)
         self._quit_armed = False
 
@@ -106,14 +106,14 @@ class AdminScreen(Screen[str]):
     # -- loading and live updates ---------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False)
     def load(self) -> None:
-        """Per-day summaries up to yesterday, then today's taps from the file itself."""
-        yesterday = self.today() - timedelta(days=1)
-        day_hours, day_breakdowns = self.store.summaries(until=yesterday)
+        """Per-day summaries of every day but today, then today's taps from the file itself."""
+        day_hours, day_breakdowns = self.store.summaries(skip=self.today())
         dashboard = Dashboard(day_hours,
                               threshold=self.config.survey.satisfied_threshold,
                               min_responses=self.config.admin.min_responses,
                               today=self.today,
-                              day_breakdowns=day_breakdowns)
+                              day_breakdowns=day_breakdowns,
+                              tz=self.store.calendar.tz)
         for response in self.tail.poll():
             dashboard.add(response)
         for response in self.tail.annotated:

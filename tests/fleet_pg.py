@@ -222,6 +222,8 @@ def table_counts(conn, kiosk_id: str) -> dict[str, object]:
                    (kiosk_id,)).fetchall(),
         "days": q("SELECT local_day, s1, s2, s3, s4, s5, f1, f2, f3, f4, f5 "
                   "FROM fleet.day_tallies WHERE kiosk_id = %s ORDER BY 1", (kiosk_id,)).fetchall(),
+        "totals": q("SELECT s1, s2, s3, s4, s5, f1, f2, f3, f4, f5 FROM fleet.kiosk_totals "
+                    "WHERE kiosk_id = %s", (kiosk_id,)).fetchall(),
         "breakdowns": q("SELECT local_day, local_hour, dimension, value, s1, s2, s3, s4, s5, "
                         "flagged FROM fleet.hour_breakdowns WHERE kiosk_id = %s "
                         "AND (s1, s2, s3, s4, s5, flagged) <> (0, 0, 0, 0, 0, 0) "
@@ -242,6 +244,8 @@ def recomputed_counts(conn, kiosk_id: str) -> dict[str, object]:
                    "WHERE kiosk_id = %s GROUP BY 1, 2 ORDER BY 1, 2", (kiosk_id,)).fetchall(),
         "days": q(f"SELECT local_day, {scores}, {flagged} FROM fleet.responses "
                   "WHERE kiosk_id = %s GROUP BY 1 ORDER BY 1", (kiosk_id,)).fetchall(),
+        "totals": q(f"SELECT {scores}, {flagged} FROM fleet.responses WHERE kiosk_id = %s "
+                    "GROUP BY kiosk_id", (kiosk_id,)).fetchall(),
         "breakdowns": q(
             f"SELECT local_day, local_hour, d, v, {bscores}, count(*) FILTER (WHERE f) FROM ("
             " SELECT local_day, local_hour, 'language' d, language v, score, flagged f"

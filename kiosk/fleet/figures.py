@@ -19,17 +19,29 @@ _SCORES = ", ".join(f"sum(s{i})" for i in range(1, 6))
 _FLAGGED = ", ".join(f"sum(f{i})" for i in range(1, 6))
 
 
-def _window(first: int, last: int) -> str:
-    """Sums of s1..s5 over the days today-first+1 .. today-last (a trend window)."""
+def _window(first: int, last: int, name: str) -> str:
+    """Sums of s1..s5 over the days today-first+1 .. today-last (a trend window),
+    as columns name1..name5."""
     where = f"local_day > %(today)s::date - {first} AND local_day <= %(today)s::date - {last}"
-    return ", ".join(f"sum(s{i}) FILTER (WHERE {where})" for i in range(1, 6))
+    return ", ".join(f"sum(s{i}) FILTER (WHERE {where}) AS {name}{i}" for i in range(1, 6))
 
 
+# All-time totals from fleet.kiosk_totals (one row a site), the trend windows from
+# the last 2 x TREND_DAYS days of fleet.day_tallies (an index range).
 OVERVIEW_SQL = f"""
-SELECT k.kiosk_id, {_SCORES}, {_FLAGGED},
-       {_window(TREND_DAYS, 0)}, {_window(2 * TREND_DAYS, TREND_DAYS)}
-FROM fleet.kiosks AS k LEFT JOIN fleet.day_tallies AS t USING (kiosk_id)
-GROUP BY k.kiosk_id ORDER BY k.kiosk_id
+WITH recent AS (
+    SELECT kiosk_id, {_window(TREND_DAYS, 0, "r")},
+           {_window(2 * TREND_DAYS, TREND_DAYS, "p")}
+    FROM fleet.day_tallies
+    WHERE local_day > %(today)s::date - {2 * TREND_DAYS} AND local_day <= %(today)s::date
+    GROUP BY kiosk_id
+)
+SELECT k.kiosk_id, t.s1, t.s2, t.s3, t.s4, t.s5, t.f1, t.f2, t.f3, t.f4, t.f5,
+       r1, r2, r3, r4, r5, p1, p2, p3, p4, p5
+FROM fleet.kiosks AS k
+LEFT JOIN fleet.kiosk_totals AS t USING (kiosk_id)
+LEFT JOIN recent USING (kiosk_id)
+ORDER BY k.kiosk_id
 """
 
 SITE_SQL = f"""

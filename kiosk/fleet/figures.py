@@ -8,10 +8,10 @@ the same Tally and Summary as ``kiosk stats`` on the counter.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from scoring import Summary, Tally, summarize
+from scoring import Summary, Tally, csat_percent, summarize
 
 TREND_DAYS = 7  # the trend compares the last 7 days with the 7 before
 
@@ -19,10 +19,8 @@ _SCORES = ", ".join(f"sum(s{i})" for i in range(1, 6))
 _FLAGGED = ", ".join(f"sum(f{i})" for i in range(1, 6))
 
 
-def _window(first: int, last: int, name: str) -> str:
-    """Sums of s1..s5 over the days today-first+1 .. today-last (a trend window),
-    as columns name1..name5."""
-    where = f"local_day > %(today)s::date - {first} AND local_day <= %(today)s::date - {last}"
+def _window(where: str, name: str) -> str:
+    """Sums of s1..s5 over the days of a trend window, as columns name1..name5."""
     return ", ".join(f"sum(s{i}) FILTER (WHERE {where}) AS {name}{i}" for i in range(1, 6))
 
 
@@ -30,10 +28,10 @@ def _window(first: int, last: int, name: str) -> str:
 # the last 2 x TREND_DAYS days of fleet.day_tallies (an index range).
 OVERVIEW_SQL = f"""
 WITH recent AS (
-    SELECT kiosk_id, {_window(TREND_DAYS, 0, "r")},
-           {_window(2 * TREND_DAYS, TREND_DAYS, "p")}
+    SELECT kiosk_id, {_window("local_day > %(middle)s", "r")},
+           {_window("local_day <= %(middle)s", "p")}
     FROM fleet.day_tallies
-    WHERE local_day > %(today)s::date - {2 * TREND_DAYS} AND local_day <= %(today)s::date
+    WHERE local_day > %(start)s AND local_day <= %(today)s
     GROUP BY kiosk_id
 )
 SELECT k.kiosk_id, t.s1, t.s2, t.s3, t.s4, t.s5, t.f1, t.f2, t.f3, t.f4, t.f5,
@@ -83,14 +81,16 @@ class FleetFigures:
 def fleet_figures(conn: Any, today: date, *, threshold: int = 4, min_responses: int = 30,
                   target: float = 80.0) -> FleetFigures:
     """Every registered site and the whole chain, from ``fleet.day_tallies``."""
-    rows = conn.execute(OVERVIEW_SQL, {"today": today}).fetchall()
+    rows = conn.execute(OVERVIEW_SQL, {
+        "today": today, "middle": today - timedelta(days=TREND_DAYS),
+        "start": today - timedelta(days=2 * TREND_DAYS)}).fetchall()
     chain_tally = Tally()
     parsed = []
     for row in rows:
         total = _tally(row[1:11])
         chain_tally.update(total)
-        recent = summarize(_tally(row[11:16]), threshold, min_responses).csat
-        previous = summarize(_tally(row[16:21]), threshold, min_responses).csat
+        recent = csat_percent(_tally(row[11:16]), threshold)
+        previous = csat_percent(_tally(row[16:21]), threshold)
         parsed.append((row[0], summarize(total, threshold, min_responses), recent, previous))
     chain = summarize(chain_tally, threshold, min_responses)
     sites = [SiteFigures(kiosk_id, summary, recent, previous,

@@ -142,11 +142,6 @@ def _open_reader(args: argparse.Namespace, config: Config) -> ResponseStore:
 class _Stopped(BaseException):
     """SIGTERM/SIGHUP before the app's own handlers: unwinds the start-up (not a crash)."""
 
-<<<<<<< HEAD
-    ensure_data_dir(config, from_flag=bool(args.data_dir))
-    store = ResponseStore(config.data_dir, tz=config.kiosk.timezone).open_writer()
-    syncing = _start_sync(config, store)
-=======
 
 class _StopOnSignal:
     """SIGTERM/SIGHUP from the first instant of `kiosk run`, before anything slow.
@@ -190,7 +185,6 @@ class _StopOnSignal:
 
 def run(args: argparse.Namespace, config: Config) -> int:
     stop = _StopOnSignal()  # first: importing Textual and opening the store take a while
->>>>>>> main
     try:
         from kiosk.app import KioskApp  # Textual loads only for the UI
 
@@ -202,6 +196,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     except BaseException:
         stop.restore()
         raise
+    syncing = _start_sync(config, store)
     try:
         app = KioskApp(config, store)
         stop.app = app
@@ -211,12 +206,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
     else:
         return_code = app.return_code or 0
     finally:
-<<<<<<< HEAD
+        stop.drain()
         if syncing is not None:
             syncing.stop()
-=======
-        stop.drain()
->>>>>>> main
         unwritten = store.close()
         if unwritten:
             saved = save_unwritten(unwritten, config.data_dir)

@@ -258,7 +258,6 @@ def _optional_text(value: str) -> str | None:
     return None
 
 
-<<<<<<< HEAD
 def _database_url(value: str) -> str | None:
     import re
     from urllib.parse import urlsplit
@@ -285,14 +284,13 @@ def _env_name(value: str) -> str | None:
     ok = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value)
     return None if ok else f"must be an environment variable name, got {value!r}"
 
-=======
+
 def _reason_texts(value: dict[str, Any]) -> str | None:
     for reason, text in value.items():
         if not isinstance(text, str) or not text.strip():
             return f"reason '{reason}' must be a non-empty string, got {text!r}"
     return None
 
->>>>>>> main
 SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
     "kiosk": {
         "id": ((str,), _non_empty),
@@ -527,13 +525,10 @@ def load_config(path: str | os.PathLike[str], data_dir: str | None = None) -> Co
         rest["attract_seconds"] = float(rest["attract_seconds"])
     if ("open" in rest) != ("close" in rest):
         raise ConfigError(f"{path}: [rest] open and close: set both opening hours, or neither")
-<<<<<<< HEAD
-    sync = _sync_config(path, base, values.get("sync"))
-=======
     if "open" in rest and rest["open"] == rest["close"]:
         raise ConfigError(f"{path}: [rest] open and close: both are {rest['open']}, so the kiosk "
                           "would never open; leave both out to stay open around the clock")
->>>>>>> main
+    sync = _sync_config(path, base, values.get("sync"))
     return Config(
         path=path,
         kiosk=KioskConfig(**kiosk),
@@ -549,7 +544,6 @@ def load_config(path: str | os.PathLike[str], data_dir: str | None = None) -> Co
     )
 
 
-<<<<<<< HEAD
 def _sync_config(path: Path, base: Path, values: dict[str, Any] | None) -> SyncConfig | None:
     if values is None:
         return None
@@ -562,10 +556,10 @@ def _sync_config(path: Path, base: Path, values: dict[str, Any] | None) -> SyncC
     if "interval_seconds" in sync:
         sync["interval_seconds"] = float(sync["interval_seconds"])
     return SyncConfig(**sync)
-=======
+
+
 def _data_dir_where(config: Config, from_flag: bool) -> str:
     return "--data-dir" if from_flag else f"{config.path}: [kiosk] data_dir"
->>>>>>> main
 
 
 def ensure_data_dir(config: Config, from_flag: bool = False) -> Path:

@@ -178,7 +178,7 @@ def kiosk_config(tmp_path: Path, cluster: PgCluster, url: str, kiosk_id: str, *,
     config.write_text(
         f'[kiosk]\nid = "{kiosk_id}"\ndata_dir = "data"\n\n'
         f'[sync]\nurl = "{cluster.url(user=credentials.role, database=database)}"\n'
-        f'password_file = "fleet-password"\nbatch = {batch}\ninterval_seconds = 0.05\n',
+        f'password_file = "fleet-password"\nbatch = {batch}\ninterval_seconds = 0.1\n',
         encoding="utf-8")
     return config
 

@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from fleet_pg import PgCluster, responses  # noqa: E402
+
 from kiosk.config import load_config  # noqa: E402
 from kiosk.fleet.figures import fleet_figures  # noqa: E402
 from kiosk.fleet.schema import add_kiosk, init_schema  # noqa: E402

@@ -1,20 +1,20 @@
 """Who may do what, enforced by the database; [sync] configuration mistakes."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
 import psycopg
 import pytest
+from fleet_pg import kiosk_config, owner_conn, register, responses, unique_id, write_responses
 
-from fleet_pg import (  # noqa: F401 - pg and fleet_db are fixtures
-    fleet_db, kiosk_config, owner_conn, pg, register, responses, unique_id, write_responses)
 from kiosk.config import ConfigError, load_config
 from kiosk.fleet.connection import FleetError, read_password
-from kiosk.fleet.schema import add_kiosk, add_viewer, init_schema
+from kiosk.fleet.schema import add_kiosk, add_viewer
 from kiosk.fleet.sync import UPSERT, Syncer, payload
 from kiosk.localtime import Calendar
+
+pytest_plugins = ("fleet_pg",)  # the pg and fleet_db fixtures
 
 CAL = Calendar("UTC")
 

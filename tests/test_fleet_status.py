@@ -5,6 +5,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from conftest import wait_until
+
 from kiosk.config import SyncConfig
 from kiosk.fleet.status import SyncState, status_line, sync_line, write_state
 

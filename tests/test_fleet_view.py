@@ -8,11 +8,10 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from conftest import wait_until
+from fleet_pg import kiosk_config, owner_conn, responses, unique_id, write_responses
 from textual.widgets import DataTable
 
-from conftest import wait_until
-from fleet_pg import (  # noqa: F401 - pg and fleet_db are fixtures
-    fleet_db, kiosk_config, owner_conn, pg, responses, unique_id, write_responses)
 from kiosk.config import load_config
 from kiosk.fleet.figures import FleetSource, fleet_figures, site_summary
 from kiosk.fleet.schema import add_viewer
@@ -21,6 +20,8 @@ from kiosk.pin import PinVault
 from kiosk.report import stats_summary, stats_table
 from kiosk.screens.fleet import BELOW_MARK, FleetApp, FleetScreen, SiteScreen
 from kiosk.store import ResponseStore
+
+pytest_plugins = ("fleet_pg",)  # the pg and fleet_db fixtures
 
 TODAY = date(2026, 11, 20)
 

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 10.0, what: "str | Callable[[], str]" = "") -> None:
+def wait_for(condition: Callable[[], bool], timeout: float = 10.0, what: str | Callable[[], str] = "") -> None:
     """Check ``condition`` until it holds; the pause between checks only yields the
     CPU to the threads and processes being waited for, the deadline bounds a hang."""
     pause = threading.Event()

@@ -66,7 +66,7 @@ def _password_from_file(path: Path) -> str:
     return password
 
 
-def connect(url: str, password: str | None = None, **options: Any) -> "psycopg.Connection[Any]":
+def connect(url: str, password: str | None = None, **options: Any) -> psycopg.Connection[Any]:
     """A psycopg connection; OperationalError when the server cannot be reached."""
     import psycopg
 

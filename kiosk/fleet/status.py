@@ -82,7 +82,7 @@ def status_line(data_dir: Path, now: datetime) -> str:
     return line
 
 
-def sync_line(config: "Config", now: datetime | None = None) -> str:
+def sync_line(config: Config, now: datetime | None = None) -> str:
     """The admin view's sync line: empty without [sync] (a single shop sees nothing)."""
     if config.sync is None:
         return ""

@@ -165,7 +165,7 @@ class _SyncLock:
         self.path = Path(data_dir) / LOCK_FILE
         self.fd: int | None = None
 
-    def __enter__(self) -> "_SyncLock":
+    def __enter__(self) -> _SyncLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)  # a kiosk with no tap yet
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -195,7 +195,7 @@ class SyncThread:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="kiosk-sync", daemon=True)
 
-    def start(self) -> "SyncThread":
+    def start(self) -> SyncThread:
         self._thread.start()
         return self
 

@@ -11,13 +11,16 @@ import signal
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from kiosk.config import Config, ConfigError, check_data_dir, ensure_data_dir, load_config
 from kiosk.crash import CRASH_EXIT, write_crash_log
 from kiosk.fallback import save_unwritten
 from kiosk.lock import StoreLocked
 from kiosk.store import ResponseStore
+
+if TYPE_CHECKING:
+    from kiosk.fleet.sync import SyncThread
 
 USAGE_ERROR = 2
 
@@ -66,13 +69,36 @@ def build_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", parents=[common, period],
                                 help="print CSAT and the answer distribution")
     stats.add_argument("--json", action="store_true", help="one JSON object instead of a table")
-    commands.add_parser("admin", parents=[common],
-                        help="open the PIN screen and admin view (back office, SSH)")
+    admin = commands.add_parser("admin", parents=[common],
+                                help="open the PIN screen and admin view (back office, SSH)")
+    admin.add_argument("--fleet", action="store_true",
+                       help="the whole chain from the fleet database (--url or KIOSK_FLEET_URL)")
+    admin.add_argument("--url", metavar="URL", help="fleet database URL, without password "
+                       "(PGPASSWORD or ~/.pgpass holds it)")
     serve = commands.add_parser("serve", parents=[common],
                                 help="serve the admin view (PIN first) to a web browser")
     serve.add_argument("--host", default="127.0.0.1",
                        help="interface to listen on (default 127.0.0.1: this machine only)")
     serve.add_argument("--port", type=_port, default=8080, help="TCP port (default 8080)")
+    sync = commands.add_parser("sync", parents=[common],
+                               help="push responses to the fleet database ([sync] table)")
+    sync.add_argument("--once", action="store_true", required=True,
+                      help="one catch-up pass, then exit (for cron)")
+    fleet = commands.add_parser("fleet", help="set up the fleet database (head office)")
+    fleet_commands = fleet.add_subparsers(dest="fleet_command", metavar="ACTION",
+                                          parser_class=_Parser, required=True)
+    url_help = ("database URL without password (default: $KIOSK_FLEET_URL; the password "
+                "comes from PGPASSWORD or ~/.pgpass; TLS: add sslmode=verify-full)")
+    init = fleet_commands.add_parser("init", help="create or upgrade the schema (safe twice)")
+    init.add_argument("url", nargs="?", metavar="URL", help=url_help)
+    add_kiosk = fleet_commands.add_parser(
+        "add-kiosk", help="create the login of one kiosk id; prints its password once")
+    add_kiosk.add_argument("kiosk_id", metavar="ID", help="the kiosk's [kiosk] id")
+    add_kiosk.add_argument("--url", metavar="URL", help=url_help)
+    add_viewer = fleet_commands.add_parser(
+        "add-viewer", help="create a head-office login that reads every site")
+    add_viewer.add_argument("name", metavar="NAME", help="role name, e.g. head_office")
+    add_viewer.add_argument("--url", metavar="URL", help=url_help)
     commands.add_parser("set-pin", parents=[common],
                         help="set the admin PIN (asks twice, or reads one line from stdin)")
     importer = commands.add_parser("import", parents=[common],
@@ -100,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     config: Config | None = None
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
+        if args.command == "fleet":  # head office: no kiosk config needed
+            return fleet(args)
         config = load_config(args.config, args.data_dir)
         return COMMANDS[args.command](args, config)
     except UsageError as exc:
@@ -185,6 +213,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     if stop.stopping():
         store.close()  # nothing recorded yet
         return 0
+    syncing = _start_sync(config, store)
     try:
         app = KioskApp(config, store)
         stop.app = app
@@ -193,6 +222,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
         return_code = app.return_code or 0
     finally:
         stop.drain()
+        if syncing is not None:
+            syncing.stop()
         unwritten = store.close()
         if unwritten:
             saved = save_unwritten(unwritten, config.data_dir)
@@ -201,6 +232,18 @@ def run(args: argparse.Namespace, config: Config) -> int:
         stop.restore()
     # Non-zero after a crash, so that the supervisor (Restart=on-failure) restarts it.
     return return_code
+
+
+def _start_sync(config: Config, store: ResponseStore) -> SyncThread | None:
+    """With [sync]: the background push to the fleet database (its own thread and
+    connection; a tap only wakes it).  Without: nothing, and psycopg is not loaded."""
+    if config.sync is None:
+        return None
+    from kiosk.fleet.sync import Syncer, SyncThread
+
+    thread = SyncThread(Syncer(config), interval=config.sync.interval_seconds)
+    store.add_listener(lambda _response: thread.wake())
+    return thread.start()
 
 
 def export(args: argparse.Namespace, config: Config) -> int:
@@ -324,6 +367,12 @@ def demo(args: argparse.Namespace, config: Config) -> int:
 
 
 def admin(args: argparse.Namespace, config: Config) -> int:
+    if args.fleet:
+        from kiosk.screens.fleet import FleetApp
+
+        fleet_app = FleetApp(config, _fleet_url(args, "kiosk admin --fleet"))
+        fleet_app.run()
+        return fleet_app.return_code or 0
     from kiosk.app import AdminApp
 
     app = AdminApp(config, _open_reader(args, config))
@@ -340,6 +389,86 @@ def serve(args: argparse.Namespace, config: Config) -> int:
     except OSError as exc:
         raise UsageError(f"kiosk serve: cannot listen on {args.host}:{args.port} "
                          f"({exc.strerror or exc}); choose another --port or --host") from None
+    return 0
+
+
+def sync_once(args: argparse.Namespace, config: Config) -> int:
+    """`kiosk sync --once`: one catch-up pass (cron); the kiosk itself syncs in the background."""
+    from kiosk.fleet.connection import FleetError
+    from kiosk.fleet.status import status_line
+    from kiosk.fleet.sync import SyncBusy, Syncer, SyncUnavailable
+
+    if config.sync is None:
+        raise UsageError(f"kiosk sync: {config.path} has no [sync] table; add one with the "
+                         "fleet database's url (see config.toml)")
+    syncer = Syncer(config)
+    try:
+        result = syncer.run_once()
+    except FleetError as exc:
+        raise UsageError(f"kiosk sync: {exc}") from None
+    except SyncBusy as exc:  # the kiosk's own thread is at it: nothing for cron to do
+        print(f"kiosk sync: {exc}; nothing to do", file=sys.stderr)
+        return 0
+    except SyncUnavailable as exc:
+        print(f"kiosk sync: the fleet database is unreachable ({exc}); "
+              "nothing lost, the next run catches up", file=sys.stderr)
+        return 1
+    finally:
+        syncer.close()
+    from kiosk.models import local_now
+
+    print(f"kiosk: pushed {result.pushed} response line(s); "
+          f"{status_line(config.data_dir, local_now())}", file=sys.stderr)
+    return 0
+
+
+def _fleet_url(args: argparse.Namespace, command: str) -> str:
+    from kiosk.config import _database_url
+
+    url = args.url or os.environ.get("KIOSK_FLEET_URL")
+    if not url:
+        raise UsageError(f"{command}: give the fleet database URL (--url URL or "
+                         "KIOSK_FLEET_URL)")
+    problem = _database_url(url)
+    if problem:
+        # Never echo the URL: it may hold the password.
+        raise UsageError(f"{command}: the database URL " + (
+            "holds a password; remove it and set PGPASSWORD or use ~/.pgpass"
+            if "password" in problem else problem))
+    return url
+
+
+def fleet(args: argparse.Namespace) -> int:
+    """`kiosk fleet init | add-kiosk | add-viewer`, run by head office with an owner's login."""
+    import psycopg
+
+    from kiosk.fleet import schema
+    from kiosk.fleet.connection import FleetError, connect, first_line
+
+    command = f"kiosk fleet {args.fleet_command}"
+    url = _fleet_url(args, command)
+    try:
+        with connect(url) as conn:
+            if args.fleet_command == "init":
+                applied = schema.init_schema(conn)
+                print(f"kiosk: fleet schema up to date"
+                      f"{' (applied ' + ', '.join(applied) + ')' if applied else ''}",
+                      file=sys.stderr)
+                return 0
+            if args.fleet_command == "add-kiosk":
+                credentials = schema.add_kiosk(conn, args.kiosk_id)
+                what = f"kiosk {args.kiosk_id!r}"
+            else:
+                credentials = schema.add_viewer(conn, args.name)
+                what = "head-office viewer"
+    except FleetError as exc:
+        raise UsageError(f"{command}: {exc}") from None
+    except psycopg.Error as exc:
+        raise UsageError(f"{command}: {first_line(exc)}") from None
+    # The one time the password is shown: on standard output, for the installer.
+    print(f"login for {what} (shown once, keep it in a file of mode 0600):")
+    print(f"  user     = {credentials.role}")
+    print(f"  password = {credentials.password}")
     return 0
 
 
@@ -378,5 +507,5 @@ def import_(args: argparse.Namespace, config: Config) -> int:
 
 
 COMMANDS = {"run": run, "export": export, "stats": stats, "demo": demo, "import": import_,
-            "admin": admin, "set-pin": set_pin, "serve": serve}
+            "admin": admin, "set-pin": set_pin, "serve": serve, "sync": sync_once}
 

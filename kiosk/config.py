@@ -93,6 +93,17 @@ class MisuseConfig:
 
 
 @dataclass(frozen=True)
+class SyncConfig:
+    """[sync]: push responses to the fleet's PostgreSQL (kiosk/fleet/).  Absent: no sync."""
+
+    url: str  # libpq URL or key=value string, WITHOUT the password
+    password_file: Path | None = None  # a file only its owner may read (mode 0600)
+    password_env: str | None = None  # or: the name of an environment variable
+    interval_seconds: float = 10.0  # a pass at least this often (and after each tap)
+    batch: int = 1000  # journal lines per transaction
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     kiosk: KioskConfig = field(default_factory=KioskConfig)
@@ -103,6 +114,7 @@ class Config:
     followup: FollowupConfig = field(default_factory=FollowupConfig)
     nps: NpsConfig = field(default_factory=NpsConfig)
     rest: RestConfig = field(default_factory=RestConfig)
+    sync: SyncConfig | None = None
     text_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Texts per language, built once (the config never changes after loading).
     _texts: dict[str, Texts] = field(default_factory=dict, init=False, compare=False,
@@ -255,6 +267,33 @@ def _optional_text(value: str) -> str | None:
     return None
 
 
+def _database_url(value: str) -> str | None:
+    import re
+    from urllib.parse import urlsplit
+
+    text = value.strip()
+    if not text:
+        return "must not be empty"
+    try:
+        in_userinfo = text.startswith(("postgresql://", "postgres://")) and (
+            urlsplit(text).password is not None)
+    except ValueError:
+        return "is not a valid postgresql:// URL"
+    # key=value strings and URL query parameters name it the same way.
+    if in_userinfo or re.search(r"(^|[\s?&])password\s*=", text, re.IGNORECASE):
+        # Never echo the value: it holds a secret.
+        return ("holds a password; remove it and put the password in a file of mode 0600 "
+                "named by password_file, or in the variable named by password_env")
+    return None
+
+
+def _env_name(value: str) -> str | None:
+    import re
+
+    ok = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value)
+    return None if ok else f"must be an environment variable name, got {value!r}"
+
+
 def _reason_texts(value: dict[str, Any]) -> str | None:
     for reason, text in value.items():
         if not isinstance(text, str) or not text.strip():
@@ -309,6 +348,13 @@ SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
         "message": ((str,), _non_empty),
         "open": ((str,), _clock_time),
         "close": ((str,), _clock_time),
+    },
+    "sync": {
+        "url": ((str,), _database_url),
+        "password_file": ((str,), _non_empty),
+        "password_env": ((str,), _env_name),
+        "interval_seconds": (_NUMBER, _seconds),
+        "batch": ((int,), _positive),
     },
 }
 
@@ -493,6 +539,7 @@ def load_config(path: str | os.PathLike[str], data_dir: str | None = None) -> Co
     if "open" in rest and rest["open"] == rest["close"]:
         raise ConfigError(f"{path}: [rest] open and close: both are {rest['open']}, so the kiosk "
                           "would never open; leave both out to stay open around the clock")
+    sync = _sync_config(path, base, values.get("sync"))
     return Config(
         path=path,
         kiosk=KioskConfig(**kiosk),
@@ -503,8 +550,23 @@ def load_config(path: str | os.PathLike[str], data_dir: str | None = None) -> Co
         followup=FollowupConfig(**followup),
         nps=NpsConfig(**nps),
         rest=RestConfig(**rest),
+        sync=sync,
         text_overrides=values.get("texts", {}),
     )
+
+
+def _sync_config(path: Path, base: Path, values: dict[str, Any] | None) -> SyncConfig | None:
+    if values is None:
+        return None
+    if "url" not in values:
+        raise ConfigError(f"{path}: [sync] url: missing; give the fleet database's URL "
+                          "(or remove the [sync] table)")
+    sync = dict(values)
+    if "password_file" in sync:
+        sync["password_file"] = _resolve(base, sync["password_file"])
+    if "interval_seconds" in sync:
+        sync["interval_seconds"] = float(sync["interval_seconds"])
+    return SyncConfig(**sync)
 
 
 def _data_dir_where(config: Config, from_flag: bool) -> str:

@@ -22,6 +22,7 @@ from textual.widgets import Button, ContentSwitcher, Digits, Footer, Static
 
 from kiosk.config import Config
 from kiosk.dashboard import OTHER_KEY, PERIODS, Dashboard, Figures
+from kiosk.fleet.status import sync_line
 from kiosk.live import JournalTail
 from kiosk.misuse import TapRule
 from kiosk.screens.idle import IdleTimer
@@ -169,6 +170,9 @@ class AdminScreen(Screen[str]):
             # sync status here (a Static with id "sync-status").
             with Vertical(id="status-lines"):
                 yield Static("", id="store-status")
+                sync = Static("", id="sync-status", markup=False)
+                sync.display = self.config.sync is not None  # fleet sync only
+                yield sync
         with ContentSwitcher(id="pages", initial="overview"):
             with Vertical(id="overview"):
                 with Horizontal(id="overview-main"):
@@ -346,8 +350,10 @@ class AdminScreen(Screen[str]):
             "Leave out flagged" if included else "Include flagged")
 
     def _show_store_status(self) -> None:
-        self.query_one("#store-status", Static).update(Content("\n".join(self.store_problems())))
-        self.query_one("#store-status", Static).set_class(bool(self.store_problems()), "-error")
+        problems = self.store_problems()
+        self.query_one("#store-status", Static).update(Content("\n".join(problems)))
+        self.query_one("#store-status", Static).set_class(bool(problems), "-error")
+        self.query_one("#sync-status", Static).update(sync_line(self.config))
 
     def store_problems(self) -> list[str]:
         """One line per thing staff must know about the data (empty when all is well)."""

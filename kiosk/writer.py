@@ -55,6 +55,7 @@ class Annotation:
 class _Item:
     what: Response | Annotation
     receipt: Receipt = field(default_factory=Receipt)
+    failed: bool = False  # an earlier attempt failed: its line may be in the file
 
 
 @dataclass
@@ -68,8 +69,14 @@ class _Day:
     # Ids already in the file when it was opened lazily, read by a helper
     # thread (1 s for 300k rows) so that no tap waits for them.
     file_ids: frozenset[str] = frozenset()
+    file_ids_read: threading.Event = field(default_factory=threading.Event)
 
-    def holds(self, response_id: str) -> bool:
+    def holds(self, response_id: str, *, certain: bool = False) -> bool:
+        """Whether the day holds ``response_id``.  ``certain``: wait for the
+        ids read aside first (a retried tap: the failed attempt's line may
+        have stayed in the file when it could not be cut back)."""
+        if certain and not self.complete:
+            self.file_ids_read.wait()
         return response_id in self.doc_ids or response_id in self.file_ids
 
 
@@ -158,8 +165,9 @@ class JournalWriter:
                 item = self._queue[0]
                 self._busy = True
             try:
-                self._write(item.what)
+                self._write(item.what, retried=item.failed)
             except Exception as exc:  # noqa: BLE001 - any failure: keep the item, retry
+                item.failed = True
                 self.last_error = describe_failure(self.datadir.path, exc)
                 self._close_days()  # reopen cleanly on the next try
                 with self._wakeup:
@@ -183,7 +191,7 @@ class JournalWriter:
                     except Exception:  # noqa: BLE001 - a listener never stops the writer
                         pass
 
-    def _write(self, what: Response | Annotation) -> None:
+    def _write(self, what: Response | Annotation, *, retried: bool = False) -> None:
         if isinstance(what, Annotation):
             response = what.response
             day = self._day(self.datadir.day_of(response))
@@ -197,7 +205,7 @@ class JournalWriter:
                 table.update(what.extra, Query().id == response.id)
             return
         day = self._day(self.datadir.day_of(what))
-        if day.holds(what.id):
+        if day.holds(what.id, certain=retried):
             return  # already stored: one record per id
         day.doc_ids[what.id] = day.db.table(TABLE).insert(what.to_doc())
 
@@ -213,6 +221,8 @@ class JournalWriter:
             if not storage.loaded and storage.size:
                 threading.Thread(target=self._read_file_ids, args=(open_day, storage.size),
                                  name="kiosk-day-ids", daemon=True).start()
+            else:
+                open_day.file_ids_read.set()  # nothing to read aside
             while len(self._days) > OPEN_DAYS:
                 _old, oldest = self._days.popitem(last=False)
                 _close(oldest.db)
@@ -234,6 +244,8 @@ class JournalWriter:
             open_day.file_ids = frozenset(self.datadir.ids_in_file(path, end))
         except Exception:  # noqa: BLE001 - a later whole parse (if any) knows them too
             pass
+        finally:
+            open_day.file_ids_read.set()
 
     def _close_days(self) -> None:
         while self._days:

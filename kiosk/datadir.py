@@ -39,6 +39,11 @@ _PUT = b'{"op":"put"'
 ID_SLICE = 256 * 1024
 
 
+def day_file_name(day: date) -> str:
+    """The one name of a local day's file (no other spelling of the day counts)."""
+    return f"{day.isoformat()}{SUFFIX}"
+
+
 class DataDir:
     """Read access to the day files of a data dir (no lock, no writing)."""
 
@@ -50,7 +55,7 @@ class DataDir:
 
     # -- layout ---------------------------------------------------------------
     def day_path(self, day: date) -> Path:
-        return self.responses_dir / f"{day.isoformat()}{SUFFIX}"
+        return self.responses_dir / day_file_name(day)
 
     def day_of(self, response: Response) -> date:
         """The day file a response belongs in: its local day in the configured zone."""
@@ -75,9 +80,18 @@ class DataDir:
                     continue
                 try:
                     day = date.fromisoformat(name[:-cut])
-                    stat = entry.stat()
+                    regular = entry.is_file(follow_symlinks=False)
+                    stat = entry.stat(follow_symlinks=False)
                 except (ValueError, FileNotFoundError):
                     continue  # not ours, or gone meanwhile
+                if name != day_file_name(day):
+                    continue  # "20261122.jsonl", "2026-W47-7.jsonl": a copy, not a day file
+                if not regular:
+                    # A FIFO or a link to /dev/zero would block or fill memory;
+                    # a link to another day file would count it twice.
+                    self.report(Damage(Path(entry.path), 0, None,
+                                       "not a regular file (a link, a pipe or a device), skipped"))
+                    continue
                 found.append((day, Path(entry.path), stat))
         found.sort(key=lambda item: item[0])
         return found
@@ -100,12 +114,21 @@ class DataDir:
     def note_damage(self, path: Path, count: int) -> None:
         """Records of the wrong shape a reader skipped in ``path``."""
         if count:
-            self.damage.append(Damage(path, count, None))
+            self.report(Damage(path, count, None))
+
+    def report(self, damage: Damage) -> None:
+        """Keep ``damage`` for staff, once (readers run again on every refresh)."""
+        if damage not in self.damage:
+            self.damage.append(damage)
 
     # -- documents --------------------------------------------------------------
     def read_day_file(self, path: Path) -> list[dict[str, Any]]:
         """The stored documents of one day file, unchecked (FileNotFoundError if gone)."""
-        return read_documents(path, TABLE, self.damage)
+        found: list[Damage] = []
+        docs = read_documents(path, TABLE, found)
+        for damage in found:
+            self.report(damage)
+        return docs
 
     def usable(self, path: Path, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The documents that are responses; the others are reported as damage."""

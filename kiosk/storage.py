@@ -28,6 +28,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -73,8 +74,11 @@ class Damage:
     path: Path
     lines: int
     moved_to: Path | None
+    why: str | None = None  # the whole file was skipped, and why
 
     def describe(self) -> str:
+        if self.why:
+            return f"{self.path}: {self.why}"
         where = f", moved to {self.moved_to}" if self.moved_to else ""
         return f"{self.path}: {self.lines} damaged line(s) skipped{where}"
 
@@ -230,6 +234,7 @@ class JournalStorage(Storage):
         # whole file (5 s at 300k rows); the whole file is parsed (and
         # repaired) on the first ``read()``.
         self._tail_ids: dict[str, int] | None = None
+        refuse_unless_regular(self.path)
         if lazy and not read_only:
             self._tail_ids = _tail_max_ids(self.path)
             if self._tail_ids is not None:
@@ -491,6 +496,18 @@ def write_atomic(path: Path, blob: bytes, mode: int = FILE_MODE) -> None:
 
 
 _write_atomic = write_atomic  # the name kiosk/store.py imports
+
+
+def refuse_unless_regular(path: Path) -> None:
+    """Raise ``OSError`` when ``path`` exists and is not a regular file: a FIFO
+    would block the writer forever, a device or a link write elsewhere."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(mode):
+        raise OSError(errno.EINVAL, "not a regular file (a link, a pipe, a device or a "
+                      "directory): move it away", str(path))
 
 
 def fsync_dir(directory: Path) -> None:

@@ -57,3 +57,74 @@ def test_a_tap_whose_fsync_failed_and_could_not_be_cut_back_is_stored_once(tmp_p
     store.close()
     ids = stored_ids(tmp_path)
     assert sorted(ids) == sorted([first.id, second.id]), ids
+
+
+def _seed_day(tmp_path, *responses: Response) -> ResponseStore:
+    store = ResponseStore(tmp_path, tz="UTC")
+    store.write_now(responses)
+    store.close()
+    return ResponseStore(tmp_path, tz="UTC")
+
+
+def test_only_canonical_day_file_names_are_day_files(tmp_path):
+    """Python 3.11's date.fromisoformat also reads '20261120' and '2026-W47-5':
+    a copy of a day file under such a name was counted a second time."""
+    one = make()
+    store = _seed_day(tmp_path, one)
+    real = store.day_path(NOON.date())
+    for name in ("20261120.jsonl", "2026-W47-5.jsonl", "2026-02-30.jsonl"):
+        (real.parent / name).write_bytes(real.read_bytes())
+    assert store.days() == [NOON.date()]
+    assert stored_ids(tmp_path) == [one.id]
+    tallies = store.day_totals()
+    assert sum(t.combined().n for t in tallies.values()) == 1
+
+
+def test_a_day_file_that_is_a_fifo_or_a_device_is_skipped_not_read_forever(tmp_path):
+    """A FIFO (or a symlink to /dev/zero) named like a day file made every
+    reader block (or eat memory) forever: readers skip what is not a regular
+    file and report it."""
+    one = make()
+    store = _seed_day(tmp_path, one)
+    os.mkfifo(store.day_path(NOON.date().replace(day=19)))
+    os.symlink("/dev/zero", store.day_path(NOON.date().replace(day=18)))
+    assert store.days() == [NOON.date()]
+    assert stored_ids(tmp_path) == [one.id]
+    assert store.stored_ids() == {one.id}
+    reader = ResponseStore(tmp_path, tz="UTC")
+    list(reader.iter_responses())
+    assert any("not a regular file" in d.describe() for d in reader.damage)
+
+
+def test_a_symlinked_day_file_is_not_counted_twice(tmp_path):
+    one = make()
+    store = _seed_day(tmp_path, one)
+    real = store.day_path(NOON.date())
+    os.symlink(real.name, real.with_name("2026-11-21.jsonl"))
+    assert stored_ids(tmp_path) == [one.id]
+
+
+def test_damage_is_reported_once_however_often_the_admin_refreshes(tmp_path):
+    one = make()
+    store = _seed_day(tmp_path, one)
+    path = store.day_path(NOON.date())
+    with open(path, "ab") as handle:
+        handle.write(b"not json\n")
+    reader = ResponseStore(tmp_path, tz="UTC")
+    for _ in range(3):
+        assert [r.id for r in reader.iter_responses()] == [one.id]
+    assert len(reader.damage) == 1
+
+
+def test_the_writer_refuses_a_day_file_that_is_a_fifo_and_keeps_the_tap(tmp_path):
+    """Today's file replaced by a FIFO: the writer blocked forever on it.  It
+    must say why and keep the tap queued (saved by close), never hang."""
+    store = ResponseStore(tmp_path, tz="UTC", clock=lambda: NOON, retry_seconds=0.01)
+    os.makedirs(store.responses_dir)
+    os.mkfifo(store.day_path(NOON.date()))
+    store.open_writer()
+    tap = make()
+    receipt = store.record(tap)
+    assert not receipt.wait(0.5)
+    assert store.last_error and "not a regular file" in store.last_error
+    assert [r.id for r in store.close(timeout=0.2)] == [tap.id]

@@ -7,6 +7,7 @@ carries the holder's pid, for the refusal message.
 """
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 from pathlib import Path
@@ -38,6 +39,20 @@ def lock_data_dir(data_dir: Path, advice: str) -> int:
     except OSError:
         pass  # a read-only disk: the lock holds without the pid, taps wait in memory
     return fd
+
+
+def check_lock_holds(data_dir: Path, fd: int) -> None:
+    """Raise ``OSError`` unless ``data_dir`` is still the directory locked
+    through ``fd``: once it was moved or deleted, whatever now stands at that
+    path is not ours to write (a second kiosk may hold it)."""
+    held = os.fstat(fd)
+    try:
+        named = os.stat(data_dir)
+    except FileNotFoundError:
+        named = None
+    if named is None or (named.st_dev, named.st_ino) != (held.st_dev, held.st_ino):
+        raise OSError(errno.ESTALE, "the data dir was moved or deleted while the kiosk ran; "
+                      "restart the kiosk", str(data_dir))
 
 
 def _write_pid(path: Path) -> None:

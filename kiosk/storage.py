@@ -423,6 +423,7 @@ class JournalStorage(Storage):
             _write_all(self._fd, blob)
             if self.sync:
                 os.fdatasync(self._fd)
+                _still_named(self._fd, self.path)
         except OSError:
             # After a failed write or fsync nothing past the last durable
             # length can be trusted (the kernel may have dropped the dirty
@@ -496,6 +497,19 @@ def write_atomic(path: Path, blob: bytes, mode: int = FILE_MODE) -> None:
 
 
 _write_atomic = write_atomic  # the name kiosk/store.py imports
+
+
+def _still_named(fd: int, path: Path) -> None:
+    """Raise ``OSError`` unless ``path`` still names the open file ``fd``: bytes
+    synced into a file that was deleted or moved away (``rm -rf`` of the data
+    dir, a rename) are not where any reader will look: not durable."""
+    held = os.fstat(fd)
+    try:
+        named = os.stat(path)
+    except FileNotFoundError:
+        named = None
+    if named is None or (named.st_dev, named.st_ino) != (held.st_dev, held.st_ino):
+        raise OSError(errno.ESTALE, "the file was moved or deleted while open", str(path))
 
 
 def refuse_unless_regular(path: Path) -> None:

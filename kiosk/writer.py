@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.datadir import TABLE, DataDir
-from kiosk.lock import StoreLocked, lock_data_dir  # noqa: F401 (re-exported)
+from kiosk.lock import StoreLocked, check_lock_holds, lock_data_dir  # noqa: F401 (re-exported)
 from kiosk.models import Response, doc_problem
 from kiosk.storage import JournalDB, JournalStorage, fsync_dir
 from kiosk.summaries import SummaryCache, tally_docs
@@ -90,8 +90,9 @@ class JournalWriter:
     """The writer thread of one data dir (the caller holds its lock)."""
 
     def __init__(self, datadir: DataDir, *, retry_seconds: float = 1.0,
-                 max_retry_seconds: float = 30.0) -> None:
+                 max_retry_seconds: float = 30.0, lock_fd: int | None = None) -> None:
         self.datadir = datadir
+        self.lock_fd = lock_fd  # the data dir's lock: day files are opened only under it
         self.retry_seconds = retry_seconds
         self.max_retry_seconds = max_retry_seconds
         self.last_error: str | None = None
@@ -212,6 +213,8 @@ class JournalWriter:
     def _day(self, day: date) -> _Day:
         open_day = self._days.get(day)
         if open_day is None:
+            if self.lock_fd is not None:
+                check_lock_holds(self.datadir.path, self.lock_fd)
             db = JournalDB(self.datadir.day_path(day), storage=JournalStorage,
                            valid_doc=valid_doc, lazy=True)
             open_day = self._days[day] = _Day(db, {})

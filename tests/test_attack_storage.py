@@ -128,3 +128,39 @@ def test_the_writer_refuses_a_day_file_that_is_a_fifo_and_keeps_the_tap(tmp_path
     assert not receipt.wait(0.5)
     assert store.last_error and "not a regular file" in store.last_error
     assert [r.id for r in store.close(timeout=0.2)] == [tap.id]
+
+
+def test_a_tap_into_a_deleted_data_dir_is_not_acknowledged(tmp_path):
+    """rm -rf of the data dir while the kiosk runs: the open day file has no
+    name any more; an fsync on it 'succeeded' and the tap was thanked, lost."""
+    import shutil
+
+    data = tmp_path / "data"
+    store = writer(data, retry_seconds=0.01)
+    assert store.record(make()).wait(5)
+    shutil.rmtree(data)
+    tap = make(score=1)
+    receipt = store.record(tap)
+    assert not receipt.wait(0.5)
+    assert store.last_error and "moved or deleted" in store.last_error
+    assert [r.id for r in store.close(timeout=0.2)] == [tap.id]
+
+
+def test_a_moved_data_dir_does_not_let_a_second_writer_in(tmp_path):
+    """The data dir renamed while the kiosk runs: it went on writing at the old
+    path, in a directory it held no lock on, where a second kiosk started."""
+    data, moved = tmp_path / "data", tmp_path / "moved"
+    first = writer(data, retry_seconds=0.01)
+    before = make()
+    assert first.record(before).wait(5)
+    data.rename(moved)
+    second = writer(data, retry_seconds=0.01)
+    taps = [make(score=s) for s in (1, 2, 3)]
+    receipts = [first.record(taps[0]), second.record(taps[1]), first.record(taps[2])]
+    assert receipts[1].wait(5)
+    assert not receipts[0].wait(0.3) and not receipts[2].wait(0.01)
+    assert "moved or deleted" in first.last_error
+    assert sorted(r.id for r in first.close(timeout=0.2)) == sorted([taps[0].id, taps[2].id])
+    second.close()
+    assert stored_ids(data) == [taps[1].id]
+    assert stored_ids(moved) == [before.id]

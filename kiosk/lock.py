@@ -56,7 +56,9 @@ def check_lock_holds(data_dir: Path, fd: int) -> None:
 
 
 def _write_pid(path: Path) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PID_MODE)
+    # Never through a link planted under the name: it would truncate its target.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_NONBLOCK
+                 | os.O_CLOEXEC, PID_MODE)
     try:
         os.write(fd, str(os.getpid()).encode())
     finally:

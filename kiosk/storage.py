@@ -499,6 +499,20 @@ def write_atomic(path: Path, blob: bytes, mode: int = FILE_MODE) -> None:
 _write_atomic = write_atomic  # the name kiosk/store.py imports
 
 
+def read_regular(path: Path) -> bytes:
+    """The bytes of ``path`` if it is a regular file (not followed through a
+    link): a link to /dev/zero or a FIFO planted under a name the kiosk reads
+    would be read without end.  Raises ``OSError`` otherwise."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return handle.read()
+    finally:
+        os.close(fd)
+
+
 def _still_named(fd: int, path: Path) -> None:
     """Raise ``OSError`` unless ``path`` still names the open file ``fd``: bytes
     synced into a file that was deleted or moved away (``rm -rf`` of the data

@@ -345,3 +345,48 @@ def test_import_and_stats_killed_at_every_durable_step_end_with_the_same_data(tm
         out = tmp_path / "out.csv"
         assert main(["export", "--config", str(config), "--out", str(out)]) == 0, n
         assert out.read_bytes() == csv_path.read_bytes(), n
+
+
+# -- planted links and devices in the data dir ------------------------------------
+
+def test_a_kiosk_lock_link_does_not_truncate_what_it_points_to(tmp_path):
+    """kiosk.lock replaced by a symlink to a day file: taking the lock
+    truncated the day file and wrote the pid into it (every tap of the day gone)."""
+    one = make()
+    store = _seed_day(tmp_path, one)
+    day_file = store.day_path(NOON.date())
+    before = day_file.read_bytes()
+    (tmp_path / "kiosk.lock").unlink(missing_ok=True)
+    os.symlink(day_file, tmp_path / "kiosk.lock")
+    kiosk = writer(tmp_path)
+    kiosk.close()
+    assert day_file.read_bytes() == before
+    assert stored_ids(tmp_path) == [one.id]
+
+
+def test_a_summaries_file_that_is_a_device_is_ignored_not_read_forever(tmp_path):
+    """summaries.json as a link to /dev/zero: every `kiosk stats` and admin
+    refresh read it whole, without end."""
+    one = make()
+    _seed_day(tmp_path, one)
+    summaries = tmp_path / "summaries.json"
+    summaries.unlink(missing_ok=True)
+    os.symlink("/dev/zero", summaries)
+    reader = ResponseStore(tmp_path, tz="UTC")
+    assert sum(t.combined().n for t in reader.day_totals().values()) == 1
+
+
+# -- known limit, not fixed here (see the report of this branch) --------------------
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.xfail(strict=True, reason="day files keep the zone they were filed in: a "
+                   "changed [kiosk] timezone re-buckets hours but not days (needs re-filing)")
+def test_a_changed_zone_counts_old_answers_under_their_day_in_the_new_zone(tmp_path):
+    late = datetime(2026, 11, 20, 23, 30, tzinfo=UTC)  # 00:30 on the 21st in Paris
+    store = ResponseStore(tmp_path, tz="UTC")
+    store.write_now([make(late)])
+    store.close()
+    paris = ResponseStore(tmp_path, tz="Europe/Paris")
+    assert list(paris.day_totals()) == [datetime(2026, 11, 21).date()]

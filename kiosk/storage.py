@@ -236,6 +236,7 @@ class JournalStorage(Storage):
         self._tail_ids: dict[str, int] | None = None
         refuse_unless_regular(self.path)
         if lazy and not read_only:
+            self._cut_torn_tail()
             self._tail_ids = _tail_max_ids(self.path)
             if self._tail_ids is not None:
                 self._open_for_append()
@@ -300,28 +301,59 @@ class JournalStorage(Storage):
         return self._tables.get(table, {})
 
     # -- repair -----------------------------------------------------------
+    def _cut_torn_tail(self) -> None:
+        """A lazy open after a crash: move a torn last line aside and cut it off
+        without parsing the file (the whole parse of a 300k-row day would delay
+        the first tap by seconds).  Only the fragment after the last newline
+        is touched: one write per line means it is the only torn one; the
+        lines before it are judged by the tail parse (or a whole parse)."""
+        try:
+            with open(self.path, "rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                start = max(0, size - TAIL_BYTES)
+                handle.seek(start)
+                blob = handle.read()
+        except FileNotFoundError:
+            return
+        if not blob or blob.endswith(b"\n"):
+            return
+        newline = blob.rfind(b"\n")
+        if newline < 0 and start:
+            return  # a fragment longer than the tail: the whole parse judges it
+        good_length = start + newline + 1
+        fragment = blob[newline + 1:]
+        self._move_aside_and_cut([fragment], good_length)
+
     def _repair(self, entries: list[dict[str, Any]], bad: list[bytes], good_length: int,
                 total: int) -> None:
         """Move bad lines aside, keep good ones; both steps are crash-safe."""
+        if len(bad) == 1 and good_length < total:
+            # Everything before the last newline parsed: just cut the tail off.
+            self._move_aside_and_cut(bad, good_length)
+            return
+        aside = self._put_aside(bad)
+        write_atomic(self.path, b"".join(_encode(e) for e in entries))
+        self.damage = Damage(self.path, len(bad), aside)
+
+    def _put_aside(self, bad: list[bytes]) -> Path:
+        """The bad lines, durably in ``<file>.damaged-<stamp>`` (one copy)."""
         damaged = b"\n".join(bad) + b"\n"
         aside = self._moved_aside(damaged)
         if aside is None:
             stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
             aside = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
         write_atomic(aside, damaged)
-        only_torn_tail = len(bad) == 1 and good_length < total
-        if only_torn_tail:
-            # Everything before the last newline parsed: just cut the tail off
-            # (the part aside is durable first, name included).
-            fd = os.open(self.path, os.O_WRONLY)
-            try:
-                os.ftruncate(fd, good_length)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        else:
-            good = b"".join(_encode(e) for e in entries)
-            write_atomic(self.path, good)
+        return aside
+
+    def _move_aside_and_cut(self, bad: list[bytes], good_length: int) -> None:
+        """Put the torn tail aside (durable first, name included), then cut it off."""
+        aside = self._put_aside(bad)
+        fd = os.open(self.path, os.O_WRONLY)
+        try:
+            os.ftruncate(fd, good_length)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         self.damage = Damage(self.path, len(bad), aside)
 
     def _moved_aside(self, damaged: bytes) -> Path | None:

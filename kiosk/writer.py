@@ -19,7 +19,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -148,12 +148,15 @@ class JournalWriter:
 
     # -- the thread ----------------------------------------------------------------
     def _run(self) -> None:
-        # Open today's file (if it exists) before the first tap comes: only
-        # its tail is read, and nothing is created before there is a tap.
+        # Open yesterday's and today's files (those that exist) before the
+        # first tap comes: only their tails are read (a tail torn by a crash
+        # is cut off there; a follow-up after midnight writes to yesterday),
+        # and nothing is created before there is a tap.
         try:
             today = self.datadir.calendar.today()
-            if self.datadir.day_path(today).exists():
-                self._day(today)
+            for day in (today - timedelta(days=1), today):
+                if self.datadir.day_path(day).exists():
+                    self._day(day)
         except Exception:  # noqa: BLE001 - the first write reports and retries
             self._close_days()
         delay = self.retry_seconds

@@ -347,6 +347,42 @@ def test_import_and_stats_killed_at_every_durable_step_end_with_the_same_data(tm
         assert out.read_bytes() == csv_path.read_bytes(), n
 
 
+# -- a crash tore the last line: the restart must not parse the whole day ----------
+
+def test_a_torn_tail_is_cut_without_a_whole_parse_of_the_day(tmp_path, monkeypatch):
+    """After a crash tore today's last line, the first tap waited for a whole
+    parse (and rewrite) of the day (seconds at 300k rows).  The torn line is
+    moved aside and cut off from the tail alone; yesterday's torn tail too
+    (a follow-up after midnight writes there), so no damage stays reported."""
+    import kiosk.storage as storage
+
+    days = [make(datetime(2026, 11, 19, 23, 0, tzinfo=UTC)), *(make() for _ in range(50))]
+    _seed_day(tmp_path, *days)
+    reader = ResponseStore(tmp_path, tz="UTC")
+    for day in (NOON.date(), NOON.date().replace(day=19)):
+        with open(reader.day_path(day), "ab") as handle:
+            handle.write(b'{"op":"put","table":"responses","id":"99","doc":{"id":"to')
+    whole_parses = []
+    real = storage.JournalStorage._open_fully
+
+    def counting(self):
+        whole_parses.append(self.path.name)
+        return real(self)
+
+    monkeypatch.setattr(storage.JournalStorage, "_open_fully", counting)
+    store = writer(tmp_path)
+    tap = make(score=1)
+    assert store.record(tap).wait(5)
+    assert store.wait_idle()
+    store.close()
+    monkeypatch.undo()
+    assert whole_parses == []
+    reader = ResponseStore(tmp_path, tz="UTC")
+    assert sorted(stored_ids(tmp_path)) == sorted([r.id for r in days] + [tap.id])
+    assert reader.damage == []
+    assert len(reader.damaged_parts()) == 2
+
+
 # -- planted links and devices in the data dir ------------------------------------
 
 def test_a_kiosk_lock_link_does_not_truncate_what_it_points_to(tmp_path):

@@ -34,7 +34,10 @@ SUFFIX = ".jsonl"
 
 # The response id of a put line as the store writes it (``Response.to_doc``
 # puts "id" first): found without a JSON parse of the line (see stored_ids).
-_DOC_ID = re.compile(rb'"doc":\{"id":"([^"\\]*(?:\\.[^"\\]*)*)"')
+# Only on a put line of the responses table with a journal doc id: any other
+# line makes the counts differ and the file is parsed the usual way.
+_DOC_ID = re.compile(rb'\{"op":"put","table":"responses","id":"[1-9][0-9]*",'
+                     rb'"doc":\{"id":"([^"\\]*(?:\\.[^"\\]*)*)"')
 _PUT = b'{"op":"put"'
 ID_SLICE = 256 * 1024
 

@@ -135,7 +135,7 @@ def _parse_all(blob: bytes, end: int, valid_doc: DocCheck | None) -> list[dict[s
     if len(entries) != body.count(b"\n") + 1:
         return None  # a line held more than one value, e.g. "1,2"
     if valid_doc is None and all(
-            type(e) is dict and e.get("op") == "put" and type(e.get("id")) is str
+            type(e) is dict and e.get("op") == "put" and _doc_id(e.get("id"))
             and type(e.get("doc")) is dict and type(e.get("table")) is str for e in entries):
         return entries  # taps and bulk loads: puts only (checked inline, it is 1M entries)
     for entry in entries:
@@ -144,16 +144,23 @@ def _parse_all(blob: bytes, end: int, valid_doc: DocCheck | None) -> list[dict[s
     return entries
 
 
+def _doc_id(value: Any) -> bool:
+    """A TinyDB document id as the journal writes it: "1", "2", ... (an id
+    like "x", "1e3", " 7" or "٣" is not one: TinyDB's int() of it fails or
+    gives another record's id, so such a line is not an entry of ours)."""
+    return type(value) is str and value.isascii() and value.isdigit() and value[0] != "0"
+
+
 def _valid_entry(entry: Any, valid_doc: DocCheck | None = None) -> bool:
     if type(entry) is not dict or type(entry.get("table")) is not str:
         return False
     op = entry.get("op")
     if op == "put":
         doc = entry.get("doc")
-        return (type(entry.get("id")) is str and type(doc) is dict
+        return (_doc_id(entry.get("id")) and type(doc) is dict
                 and (valid_doc is None or valid_doc(entry["table"], doc)))
     if op == "del":
-        return type(entry.get("id")) is str
+        return _doc_id(entry.get("id"))
     return op == "drop"
 
 

@@ -383,6 +383,35 @@ def test_a_torn_tail_is_cut_without_a_whole_parse_of_the_day(tmp_path, monkeypat
     assert len(reader.damaged_parts()) == 2
 
 
+def test_a_foreign_doc_id_in_todays_file_does_not_stop_the_writer(tmp_path):
+    """A line put under a doc id that is not a number ("x", "1e3", " 7")
+    made every later insert of that day fail (int("x")): taps piled up in
+    memory for the rest of the day."""
+    one = make()
+    store = _seed_day(tmp_path, one)
+    foreign = make(score=3)
+    import json
+
+    with open(store.day_path(NOON.date()), "ab") as handle:
+        for doc_id in ("x", "1e3", " 7"):
+            entry = {"op": "put", "table": "responses", "id": doc_id,
+                     "doc": make(score=3).to_doc() if doc_id != "x" else foreign.to_doc()}
+            handle.write(json.dumps(entry).encode() + b"\n")
+    reader = ResponseStore(tmp_path, tz="UTC")
+    assert [r.id for r in reader.iter_responses()] == [one.id]  # foreign lines: damage
+    assert [d.lines for d in reader.damage] == [3]
+    kiosk = writer(tmp_path, retry_seconds=0.01)
+    tap = make(score=5)
+    assert kiosk.record(tap).wait(5), kiosk.last_error
+    kiosk.annotate(foreign, {"reason": "Price"})  # forces a whole parse: the repair
+    assert kiosk.wait_idle(5), kiosk.last_error
+    kiosk.close()
+    assert sorted(stored_ids(tmp_path)) == sorted([one.id, tap.id])
+    reader = ResponseStore(tmp_path, tz="UTC")
+    assert reader.damage == [] and len(reader.damaged_parts()) == 1
+    assert foreign.id in reader.damaged_parts()[0].read_text()  # kept for staff
+
+
 # -- planted links and devices in the data dir ------------------------------------
 
 def test_a_kiosk_lock_link_does_not_truncate_what_it_points_to(tmp_path):
@@ -426,3 +455,19 @@ def test_a_changed_zone_counts_old_answers_under_their_day_in_the_new_zone(tmp_p
     store.close()
     paris = ResponseStore(tmp_path, tz="Europe/Paris")
     assert list(paris.day_totals()) == [datetime(2026, 11, 21).date()]
+
+
+def test_the_id_scan_agrees_with_the_readers_on_foreign_lines(tmp_path):
+    """The fast id scan took a foreign line's id as stored while every reader
+    skipped the line: an import then called that row 'already present'."""
+    import json
+
+    one = make()
+    store = _seed_day(tmp_path, one)
+    foreign = make(score=3)
+    with open(store.day_path(NOON.date()), "ab") as handle:
+        handle.write(json.dumps({"op": "put", "table": "responses", "id": "x",
+                                 "doc": foreign.to_doc()}, separators=(",", ":")).encode()
+                     + b"\n")
+    reader = ResponseStore(tmp_path, tz="UTC")
+    assert reader.stored_ids() == {r.id for r in reader.iter_responses()} == {one.id}

@@ -36,7 +36,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,12 +44,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import scoring  # noqa: E402
 from kiosk.config import Config, load_config  # noqa: E402
 from kiosk.demo import generate  # noqa: E402
 from kiosk.localtime import Calendar  # noqa: E402
 from kiosk.models import Response, new_response_id  # noqa: E402
 from kiosk.store import ResponseStore  # noqa: E402
-import scoring  # noqa: E402
 
 CONFIG = ROOT / "config.toml"
 PER_DAY = 550

@@ -4,16 +4,20 @@ Every mistake a person can make ends in one line on stderr and exit code 2."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
+import signal
 import sys
 from datetime import date
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
-from kiosk.config import Config, ConfigError, ensure_data_dir, load_config
+from kiosk.config import Config, ConfigError, check_data_dir, ensure_data_dir, load_config
+from kiosk.crash import CRASH_EXIT, write_crash_log
 from kiosk.fallback import save_unwritten
-from kiosk.store import ResponseStore, StoreLocked
+from kiosk.lock import StoreLocked
+from kiosk.store import ResponseStore
 
 USAGE_ERROR = 2
 
@@ -82,6 +86,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    config: Config | None = None
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
         config = load_config(args.config, args.data_dir)
@@ -94,29 +99,96 @@ def main(argv: list[str] | None = None) -> int:
         return USAGE_ERROR
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug: never a traceback (with its values) on the counter
+        log = write_crash_log(exc, [config.data_dir] if config else [])
+        where = f"details in {log}" if log else "no place to write the details"
+        print(f"kiosk: internal error ({type(exc).__name__}); {where}", file=sys.stderr)
+        return CRASH_EXIT
 
 
 def _open_reader(args: argparse.Namespace, config: Config) -> ResponseStore:
+    check_data_dir(config, from_flag=bool(args.data_dir))
     if not config.data_dir.is_dir():
         print(f"kiosk: no responses yet: {config.data_dir} does not exist "
               "(has the kiosk run with this config?)", file=sys.stderr)
     return ResponseStore(config.data_dir, tz=config.kiosk.timezone)
 
 
-def run(args: argparse.Namespace, config: Config) -> int:
-    from kiosk.app import KioskApp  # Textual loads only for the UI
+class _Stopped(BaseException):
+    """SIGTERM/SIGHUP before the app's own handlers: unwinds the start-up (not a crash)."""
 
-    ensure_data_dir(config, from_flag=bool(args.data_dir))
-    store = ResponseStore(config.data_dir, tz=config.kiosk.timezone).open_writer()
+
+class _StopOnSignal:
+    """SIGTERM/SIGHUP from the first instant of `kiosk run`, before anything slow.
+
+    Before the app runs, a signal unwinds the start-up (``_Stopped``); while it runs, it
+    asks the app to exit (the app's own handlers take over once it is mounted); while the
+    store drains at the end it is only noted, so the drain is not cut short."""
+
+    SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+    def __init__(self) -> None:
+        self.app: Any = None
+        self.draining = False
+        self._before = {sig: signal.getsignal(sig) for sig in self.SIGNALS}
+        for sig in self.SIGNALS:
+            signal.signal(sig, self._on_signal)
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        if self.draining:
+            return
+        if self.app is not None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                pass  # the app's loop is not running (yet, or any more)
+            else:
+                loop.call_soon_threadsafe(self.app.exit)
+                return
+        raise _Stopped
+
+    def drain(self) -> None:
+        """The app is over: from here a signal must not interrupt saving the taps."""
+        self.draining = True
+        for sig in self.SIGNALS:  # closing the app's loop put back the default (kill)
+            signal.signal(sig, self._on_signal)
+
+    def restore(self) -> None:
+        for sig, handler in self._before.items():
+            signal.signal(sig, handler)
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    stop = _StopOnSignal()  # first: importing Textual and opening the store take a while
     try:
-        KioskApp(config, store).run()
+        from kiosk.app import KioskApp  # Textual loads only for the UI
+
+        ensure_data_dir(config, from_flag=bool(args.data_dir))
+        store = ResponseStore(config.data_dir, tz=config.kiosk.timezone).open_writer()
+    except _Stopped:
+        stop.restore()
+        return 0  # nothing recorded yet; a lock taken goes with the process
+    except BaseException:
+        stop.restore()
+        raise
+    try:
+        app = KioskApp(config, store)
+        stop.app = app
+        app.run()
+    except _Stopped:
+        return_code = 0
+    else:
+        return_code = app.return_code or 0
     finally:
+        stop.drain()
         unwritten = store.close()
         if unwritten:
             saved = save_unwritten(unwritten, config.data_dir)
             print(f"kiosk: {len(unwritten)} response(s) could not be written to "
                   f"{config.data_dir}; saved to {saved}", file=sys.stderr)
-    return 0
+        stop.restore()
+    # Non-zero after a crash, so that the supervisor (Restart=on-failure) restarts it.
+    return return_code
 
 
 def export(args: argparse.Namespace, config: Config) -> int:
@@ -242,8 +314,9 @@ def demo(args: argparse.Namespace, config: Config) -> int:
 def admin(args: argparse.Namespace, config: Config) -> int:
     from kiosk.app import AdminApp
 
-    AdminApp(config, _open_reader(args, config)).run()
-    return 0
+    app = AdminApp(config, _open_reader(args, config))
+    app.run()
+    return app.return_code or 0
 
 
 def set_pin(args: argparse.Namespace, config: Config) -> int:
@@ -266,6 +339,9 @@ def set_pin(args: argparse.Namespace, config: Config) -> int:
         raise UsageError(f"kiosk set-pin: {exc}; nothing changed") from None
     except EOFError:
         raise UsageError("kiosk set-pin: no PIN given; nothing changed") from None
+    except OSError as exc:
+        raise UsageError(f"kiosk set-pin: cannot write the PIN to {config.data_dir} "
+                         f"({exc.strerror}); free some space or fix the disk, then try again") from None
     print(f"kiosk: admin PIN set for {config.data_dir} (stored as a salted hash)", file=sys.stderr)
     return 0
 

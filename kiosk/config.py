@@ -6,8 +6,11 @@ message names the file, the table and the key, and says how to fix it.
 from __future__ import annotations
 
 import difflib
+import math
 import os
+import stat
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -101,17 +104,17 @@ class Config:
     rest: RestConfig = field(default_factory=RestConfig)
     text_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Texts per language, built once (the config never changes after loading).
-    _texts: dict[str, "Texts"] = field(default_factory=dict, init=False, compare=False,
+    _texts: dict[str, Texts] = field(default_factory=dict, init=False, compare=False,
                                        repr=False)
 
-    def texts(self, language: str | None = None) -> "Texts":
+    def texts(self, language: str | None = None) -> Texts:
         """Customer texts in ``language`` (default: the kiosk's), overrides applied."""
         language = language or self.kiosk.language
         if language not in self._texts:
             self._texts[language] = self._build_texts(language)
         return self._texts[language]
 
-    def _build_texts(self, language: str) -> "Texts":
+    def _build_texts(self, language: str) -> Texts:
         from kiosk.i18n import load_texts
 
         default = self.kiosk.language
@@ -149,19 +152,28 @@ def _non_empty(value: str) -> str | None:
     return None if value.strip() else "must not be empty"
 
 
+MIN_SECONDS = 0.1  # below this a timer fires before anyone can see or touch the screen
+
+
 def _seconds(value: float) -> str | None:
-    if value < 0:
-        return f"must be 0 or more seconds, got {value}"
-    if value > 24 * 3600:
-        return f"must be at most 86400 seconds (a day), got {value}"
+    if not MIN_SECONDS <= value <= 24 * 3600:
+        return f"must be between {MIN_SECONDS} and 86400 seconds (a day), got {value}"
     return None
+
+
+def _seconds_or_off(value: float) -> str | None:
+    """For the timers whose comment in config.toml says "0: never"."""
+    if value == 0:
+        return None
+    problem = _seconds(value)
+    return f"{problem} (0 turns it off)" if problem else None
 
 
 def _threshold(value: int) -> str | None:
     return None if 1 <= value <= 5 else f"must be between 1 and 5, got {value}"
 
 
-def _labels(value: list) -> str | None:
+def _labels(value: list[Any]) -> str | None:
     if len(value) != 5:
         return f"needs exactly 5 labels (from 1 = worst to 5 = best), got {len(value)}"
     for i, label in enumerate(value, 1):
@@ -179,9 +191,14 @@ def _positive(value: int) -> str | None:
 
 
 def _key_name(value: str) -> str | None:
-    forbidden = {"ctrl+q", "ctrl+c", "ctrl+p", "ctrl+z", "ctrl+backslash", "escape"}
-    if value.lower() in forbidden or value in "12345":
-        return f"'{value}' is reserved on the kiosk; pick another key such as f12"
+    from kiosk.keys import admin_key_problem
+
+    return admin_key_problem(value)
+
+
+def _path(value: str) -> str | None:
+    if "\0" in value:
+        return "must not contain a NUL character"
     return _non_empty(value)
 
 
@@ -195,19 +212,21 @@ def _language(value: str) -> str | None:
     return None if value in shipped else f"'{value}' has no texts; shipped: {', '.join(shipped)}"
 
 
-def _languages(value: list) -> str | None:
+def _languages(value: list[Any]) -> str | None:
     if not value:
         return "offer at least one language"
-    for code in value:
+    for index, code in enumerate(value):
         if not isinstance(code, str):
             return f"language codes are strings, got {code!r}"
         problem = _language(code)
         if problem:
             return problem
+        if code in value[:index]:
+            return f"'{code}' is listed twice; list each language once"
     return None
 
 
-def _reasons(value: list) -> str | None:
+def _reasons(value: list[Any]) -> str | None:
     if not 1 <= len(value) <= 6:
         return f"give 1 to 6 reasons, got {len(value)}"
     if not all(isinstance(v, str) and v.strip() for v in value):
@@ -226,10 +245,17 @@ def _clock_time(value: str) -> str | None:
 def _optional_text(value: str) -> str | None:
     return None
 
+
+def _reason_texts(value: dict[str, Any]) -> str | None:
+    for reason, text in value.items():
+        if not isinstance(text, str) or not text.strip():
+            return f"reason '{reason}' must be a non-empty string, got {text!r}"
+    return None
+
 SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
     "kiosk": {
         "id": ((str,), _non_empty),
-        "data_dir": ((str,), _non_empty),
+        "data_dir": ((str,), _path),
         "language": ((str,), _language),
         "languages": ((list,), _languages),
         "timezone": ((str,), _timezone),
@@ -249,7 +275,7 @@ SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
         "key": ((str,), _key_name),
         "target_csat": (_NUMBER, _percent),
         "min_responses": ((int,), _positive),
-        "export_dir": ((str,), _non_empty),
+        "export_dir": ((str,), _path),
         "export_bom": ((bool,), lambda value: None),
         "idle_lock_seconds": (_NUMBER, _seconds),
     },
@@ -269,7 +295,7 @@ SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
         "seconds": (_NUMBER, _seconds),
     },
     "rest": {
-        "attract_seconds": (_NUMBER, _seconds),
+        "attract_seconds": (_NUMBER, _seconds_or_off),
         "message": ((str,), _non_empty),
         "open": ((str,), _clock_time),
         "close": ((str,), _clock_time),
@@ -285,14 +311,14 @@ TEXT_SCHEMA: dict[str, tuple[tuple[type, ...], Any]] = {
     "nps_question": ((str,), _non_empty), "nps_low": ((str,), _optional_text),
     "nps_high": ((str,), _optional_text), "nps_hint": ((str,), _optional_text),
     "closed": ((str,), _non_empty),
-    "attract": ((str,), _non_empty), "reasons": ((dict,), _optional_text),
+    "attract": ((str,), _non_empty), "reasons": ((dict,), _reason_texts),
 }
 
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", list: "a list",
                bool: "true or false", dict: "a table"}
 
 
-def _did_you_mean(word: str, choices) -> str:
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
@@ -351,6 +377,9 @@ def _check_keys(path: Path, table: str, values: dict[str, Any],
         # bool is an int in Python; a kiosk setting never means True as 1.
         if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
             raise ConfigError(f"{where}: must be {_type_text(types)}, got {value!r}")
+        # TOML has nan and inf; every comparison with nan is false, so no range check sees it.
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"{where}: must be a finite number, got {value}")
         problem = check(value)
         if problem:
             raise ConfigError(f"{where}: {problem}")
@@ -363,29 +392,63 @@ def _resolve(base: Path, value: str) -> Path:
     return candidate if candidate.is_absolute() else (base / candidate)
 
 
-def load_config(path: str | os.PathLike[str], data_dir: str | None = None) -> Config:
-    """Read and validate ``path``; ``data_dir`` (from --data-dir) overrides [kiosk] data_dir."""
-    path = Path(path)
+MAX_CONFIG_BYTES = 1 << 20  # a kiosk config is a few kilobytes
+
+
+def _read_config_text(path: Path) -> str:
+    """The config file's text, refusing anything that is not a regular UTF-8 file
+    (a FIFO or /dev/zero would block or never end)."""
     try:
-        text = path.read_bytes().decode("utf-8")
+        info = path.stat()
     except FileNotFoundError:
         raise ConfigError(
             f"{path}: config file not found; pass --config PATH or copy the shipped config.toml here"
         ) from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, not a config file") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ConfigError(f"{path}: cannot read the config file ({reason})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ConfigError(f"{path}: is a directory, not a config file; pass --config PATH/config.toml")
+    if not stat.S_ISREG(info.st_mode):
+        raise ConfigError(f"{path}: not a regular file (a device, pipe or socket); "
+                          "pass --config with the path of a config.toml file")
+    if info.st_size > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: {info.st_size} bytes is too large for a config file "
+                          f"(at most {MAX_CONFIG_BYTES}); is it the right file?")
+    try:
+        # O_NONBLOCK: if the file was swapped for a FIFO since stat, opening does not hang.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise ConfigError(f"{path}: not a regular file; pass --config with a config.toml")
+            data = handle.read(MAX_CONFIG_BYTES + 1)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the config file ({exc.strerror})") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    # Windows editors start UTF-8 files with a byte order mark; TOML does not allow one.
+    return text.removeprefix("\ufeff")
+
+
+def load_config(path: str | os.PathLike[str], data_dir: str | None = None) -> Config:
+    """Read and validate ``path``; ``data_dir`` (from --data-dir) overrides [kiosk] data_dir."""
+    path = Path(path)
+    text = _read_config_text(path)
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: TOML syntax error: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: TOML nested too deeply; a kiosk config needs "
+                          "at most [table.subtable]") from None
 
     values = _validate(path, raw)
     base = path.resolve().parent
     kiosk = dict(values.get("kiosk", {}))
+    if data_dir is not None and "\0" in data_dir:
+        raise ConfigError("--data-dir: must not contain a NUL character")
     kiosk["data_dir"] = (
         Path(os.path.expanduser(data_dir)).absolute()
         if data_dir
@@ -409,12 +472,16 @@ def load_config(path: str | os.PathLike[str], data_dir: str | None = None) -> Co
         followup["reasons"] = tuple(followup["reasons"])
     if "seconds" in followup:
         followup["seconds"] = float(followup["seconds"])
-    nps = {k: (float(v) if k == "seconds" else v) for k, v in values.get("nps", {}).items()}
+    nps: dict[str, Any] = {k: (float(v) if k == "seconds" else v)
+                           for k, v in values.get("nps", {}).items()}
     rest = dict(values.get("rest", {}))
     if "attract_seconds" in rest:
         rest["attract_seconds"] = float(rest["attract_seconds"])
     if ("open" in rest) != ("close" in rest):
         raise ConfigError(f"{path}: [rest] open and close: set both opening hours, or neither")
+    if "open" in rest and rest["open"] == rest["close"]:
+        raise ConfigError(f"{path}: [rest] open and close: both are {rest['open']}, so the kiosk "
+                          "would never open; leave both out to stay open around the clock")
     return Config(
         path=path,
         kiosk=KioskConfig(**kiosk),
@@ -429,15 +496,23 @@ def load_config(path: str | os.PathLike[str], data_dir: str | None = None) -> Co
     )
 
 
+def _data_dir_where(config: Config, from_flag: bool) -> str:
+    return "--data-dir" if from_flag else f"{config.path}: [kiosk] data_dir"
+
+
 def ensure_data_dir(config: Config, from_flag: bool = False) -> Path:
     """Create the data dir and prove it is writable, or raise ConfigError naming the source."""
-    where = "--data-dir" if from_flag else f"{config.path}: [kiosk] data_dir"
+    where = _data_dir_where(config, from_flag)
     directory = config.data_dir
+    check_data_dir(config, from_flag)
     try:
         directory.mkdir(parents=True, exist_ok=True)
         probe = directory / ".write-test"
-        with open(probe, "wb") as handle:
-            handle.write(b"ok")
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        try:
+            os.write(fd, b"ok")
+        finally:
+            os.close(fd)
         probe.unlink()
     except OSError as exc:
         reason = exc.strerror or str(exc)
@@ -445,4 +520,48 @@ def ensure_data_dir(config: Config, from_flag: bool = False) -> Path:
             f"{where}: cannot write the data dir {directory} ({reason}); "
             "choose a writable directory"
         ) from None
+    check_data_dir(config, from_flag)
     return directory
+
+
+def check_data_dir(config: Config, from_flag: bool = False) -> None:
+    """Refuse, as one line, a data dir whose shape no command can work with: the dir or
+    its responses/ folder is a file, a day file is a directory (or a device, a pipe)
+    or cannot be read.  A data dir that does not exist yet is fine."""
+    from kiosk.store import RESPONSES_DIR
+
+    where = _data_dir_where(config, from_flag)
+    directory = config.data_dir
+    responses = directory / RESPONSES_DIR
+    for folder in (directory, responses):
+        try:
+            info = folder.stat()
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise ConfigError(f"{where}: cannot use the data dir {folder} ({exc.strerror}); "
+                              "choose a directory the kiosk's user can use") from None
+        if not stat.S_ISDIR(info.st_mode):
+            what = "the data dir" if folder == directory else "the folder of the day files"
+            raise ConfigError(f"{where}: {folder} is a file, not a directory ({what}); "
+                              "move it aside or choose another data dir")
+    try:
+        entries = sorted(os.scandir(responses), key=lambda entry: entry.name)
+    except OSError as exc:
+        raise ConfigError(f"{where}: cannot list {responses} ({exc.strerror}); "
+                          "give the kiosk's user access to it") from None
+    for entry in entries:
+        if not entry.name.endswith(".jsonl"):
+            continue
+        try:
+            mode = os.stat(entry.path).st_mode
+            if not stat.S_ISREG(mode):
+                kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+                raise ConfigError(f"{where}: {entry.path} is {kind}, not a day file; "
+                                  f"move it out of {responses}")
+            fd = os.open(entry.path, os.O_RDONLY | os.O_NONBLOCK)
+            os.close(fd)
+        except OSError as exc:
+            raise ConfigError(f"{where}: cannot read the day file {entry.path} ({exc.strerror}); "
+                              "give the kiosk's user read access (chmod 640) or move it aside"
+                              ) from None

@@ -12,8 +12,18 @@ from dataclasses import dataclass
 from datetime import date, tzinfo
 
 from kiosk.models import Response
-from scoring import (Breakdown, Comparison, Period, Summary, Tally, compare, local_day_and_hour,
-                     period_between, period_named, summarize)
+from scoring import (
+    Breakdown,
+    Comparison,
+    Period,
+    Summary,
+    Tally,
+    compare,
+    local_day_and_hour,
+    period_between,
+    period_named,
+    summarize,
+)
 
 PERIODS = {"today": "Today", "7d": "7 days", "30d": "30 days", "all": "All time"}
 

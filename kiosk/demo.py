@@ -22,9 +22,9 @@ import argparse
 import math
 import random
 import time
-from collections.abc import Iterator
-from datetime import date, datetime, timedelta
 from bisect import bisect
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from itertools import accumulate
 
 from kiosk.config import Config, ConfigError

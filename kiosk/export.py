@@ -8,9 +8,9 @@ import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from datetime import date
 from functools import partial
 from multiprocessing import get_context
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -108,7 +108,7 @@ class UnreadableDataDir(Exception):
     """The responses folder or a day file cannot be read: one line, which and why."""
 
 
-def day_files_to_export(store: "ResponseStore", since: date | None, until: date | None
+def day_files_to_export(store: ResponseStore, since: date | None, until: date | None
                         ) -> list[Path]:
     try:
         return store.day_files(since, until)

@@ -58,7 +58,7 @@ import stat
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -89,7 +89,7 @@ MAX_REASONS = 20
 # A plausible answer time: from 2000-01-01 00:00 UTC to one day after the importing
 # machine's now (clock skew between kiosks); anything else is a broken clock or a
 # made-up row, and would break day partitions and charts (year 1, year 9999).
-EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 FUTURE_SLACK = timedelta(days=1)
 
 _SCORES = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5}
@@ -217,7 +217,7 @@ class Header:
     width: int
 
 
-def _read_header(path: str, records: Iterator["Record"]) -> Header:
+def _read_header(path: str, records: Iterator[Record]) -> Header:
     expected = ",".join(REQUIRED_COLUMNS) + "[,flagged]"
     record = next(records, None)
     if record is None:

@@ -58,7 +58,7 @@ class Response:
         return doc
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> "Response":
+    def from_doc(cls, doc: dict[str, Any]) -> Response:
         return cls(
             id=doc["id"],
             timestamp=datetime.fromisoformat(doc["timestamp"]),

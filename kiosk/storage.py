@@ -29,7 +29,7 @@ import errno
 import json
 import os
 import stat
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -41,7 +41,7 @@ from tinydb.storages import Storage
 from tinydb.table import Table
 
 
-class _TrackedDoc(dict):
+class _TrackedDoc(dict[str, Any]):
     """A stored document that remembers in-place changes (TinyDB's ``update``
     mutates documents instead of replacing them)."""
 
@@ -51,10 +51,11 @@ class _TrackedDoc(dict):
         super().__init__(*args, **kwargs)
         self.dirty = False
 
-    def _touch(name):  # noqa: N805 - builds the mutating wrappers below
+    @staticmethod
+    def _touch(name: str) -> Callable[..., Any]:  # builds the mutating wrappers below
         original = getattr(dict, name)
 
-        def wrapper(self, *args, **kwargs):
+        def wrapper(self: _TrackedDoc, *args: Any, **kwargs: Any) -> Any:
             self.dirty = True
             return original(self, *args, **kwargs)
 
@@ -129,7 +130,7 @@ def _parse_all(blob: bytes, end: int, valid_doc: DocCheck | None) -> list[dict[s
     if b"\n\n" in body or b"\r" in body or blob[:1].isspace():
         return None  # blank lines or CRLF: let the careful path judge
     try:
-        entries = orjson.loads(b"[" + body.replace(b"\n", b",") + b"]")
+        entries: list[dict[str, Any]] = orjson.loads(b"[" + body.replace(b"\n", b",") + b"]")
     except ValueError:
         return None
     if len(entries) != body.count(b"\n") + 1:
@@ -164,9 +165,9 @@ def _valid_entry(entry: Any, valid_doc: DocCheck | None = None) -> bool:
     return op == "drop"
 
 
-def replay(entries: list[dict[str, Any]]) -> dict[str, dict[str, dict]]:
+def replay(entries: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
     """Apply journal entries in order; the result is TinyDB's whole-database dict."""
-    tables: dict[str, dict[str, dict]] = {}
+    tables: dict[str, dict[str, dict[str, Any]]] = {}
     for entry in entries:
         op, name = entry["op"], entry["table"]
         if op == "put":
@@ -235,7 +236,7 @@ class JournalStorage(Storage):
         self.damage: Damage | None = None
         self._fd: int | None = None
         self._valid_doc = valid_doc
-        self._tables: dict[str, dict[str, dict]] = {}
+        self._tables: dict[str, dict[str, dict[str, Any]]] = {}
         # ``lazy``: open for appends after reading only the file's tail, so the
         # first tap of a restarted kiosk does not wait for a parse of today's
         # whole file (5 s at 300k rows); the whole file is parsed (and
@@ -302,7 +303,7 @@ class JournalStorage(Storage):
             highest = max(highest, self._tail_ids.get(table, 0))
         return highest + 1
 
-    def cached_documents(self, table: str) -> dict[str, dict]:
+    def cached_documents(self, table: str) -> dict[str, dict[str, Any]]:
         """The documents of ``table`` held in memory: all of them once loaded,
         only those appended since a lazy open otherwise."""
         return self._tables.get(table, {})
@@ -377,7 +378,7 @@ class JournalStorage(Storage):
         return None
 
     # -- TinyDB's Storage interface --------------------------------------
-    def read(self) -> dict[str, dict[str, dict]]:
+    def read(self) -> dict[str, dict[str, dict[str, Any]]]:
         if self._tail_ids is not None:
             self._load()
         # A shallow copy: TinyDB replaces whole tables in the dict it gets and
@@ -653,7 +654,7 @@ class AppendTable(Table):
     tap).  Over a ``JournalStorage`` an insert is one appended line instead;
     every other operation keeps TinyDB's own code path."""
 
-    def insert(self, document):
+    def insert(self, document: Mapping[str, Any]) -> int:
         storage = self._storage
         if not isinstance(storage, JournalStorage) or isinstance(document, self.document_class):
             return super().insert(document)
@@ -664,13 +665,15 @@ class AppendTable(Table):
         self.clear_cache()
         return doc_id
 
-    def _get_next_id(self):
+    def _get_next_id(self) -> int:
         storage = self._storage
         if self._next_id is None and isinstance(storage, JournalStorage):
-            self._next_id = storage.next_id(self.name)  # without reading the whole table
-        return super()._get_next_id()
+            self._next_id = storage.next_id(self.name)  # type: ignore[assignment]  # without reading the whole table
+        next_id: int = super()._get_next_id()  # type: ignore[no-untyped-call]
+        return next_id
 
-    def update(self, fields, cond=None, doc_ids=None):
+    def update(self, fields: Mapping[Any, Any] | Callable[[MutableMapping[Any, Any]], None],
+               cond: Any = None, doc_ids: Iterable[int] | None = None) -> list[int]:
         """By ``doc_ids`` of documents in memory (a follow-up answer onto the tap
         just written): one line appended, no whole-table read; else TinyDB's own."""
         storage = self._storage

@@ -48,7 +48,7 @@ class ResponseStore:
         self._lock_fd: int | None = None
 
     # -- the writer ----------------------------------------------------------
-    def open_writer(self) -> "ResponseStore":
+    def open_writer(self) -> ResponseStore:
         """Take the data dir's lock and start the writer thread."""
         self._take_lock("stop it first or start with --data-dir pointing elsewhere")
         self._writer = JournalWriter(self.reader, retry_seconds=self.retry_seconds,
@@ -98,7 +98,7 @@ class ResponseStore:
         self.lock_for_bulk()
         return write_bulk(self.reader, self.summary_cache, responses)
 
-    def lock_for_bulk(self) -> "ResponseStore":
+    def lock_for_bulk(self) -> ResponseStore:
         """Take the data dir's lock for bulk writes (``write_now``) now, before
         any reading: raises ``StoreLocked`` when a kiosk records there.  Kept
         until ``close()``; taking it twice is a no-op."""

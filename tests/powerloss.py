@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -272,7 +272,7 @@ class Recorder:
 
     # -- install -------------------------------------------------------------
     @contextmanager
-    def installed(self) -> Iterator["Recorder"]:
+    def installed(self) -> Iterator[Recorder]:
         patches = {"open": self._open, "write": self._write, "pwrite": self._pwrite,
                    "fsync": self._fsync, "fdatasync": self._fdatasync,
                    "rename": self._rename_call, "replace": self._replace,
@@ -460,7 +460,7 @@ def _response(day: datetime, n: int, rng: random.Random) -> Any:
 
 
 # Three past days, noon UTC: distinct local days in every zone.
-DAYS = [datetime(2025, 3, d, 12, 0, tzinfo=timezone.utc) for d in (10, 11, 12)]
+DAYS = [datetime(2025, 3, d, 12, 0, tzinfo=UTC) for d in (10, 11, 12)]
 
 
 def record_scenario(root: Path, seed: int, fault: Fault | None = None,

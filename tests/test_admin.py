@@ -7,7 +7,7 @@ import stat
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -275,7 +275,7 @@ def test_snapshot_of_the_admin_view(snap_compare, tmp_path):
                                                                 timezone="UTC"))
     # One configured zone: the same picture whatever the runner's TZ (and its DST dates).
     writer = ResponseStore(config.data_dir, tz="UTC")
-    offset = timezone.utc
+    offset = UTC
     rows = []
     for days_ago in range(30):
         day = today - timedelta(days=days_ago)

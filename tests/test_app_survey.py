@@ -10,7 +10,7 @@ from kiosk.app import KioskApp
 from kiosk.screens.survey import SurveyScreen
 from kiosk.screens.thanks import ThanksScreen
 from kiosk.store import ResponseStore
-from tests.conftest import wait_until, taps_taken
+from tests.conftest import taps_taken, wait_until
 
 
 def stored(store: ResponseStore) -> list:

@@ -3,9 +3,8 @@ zone of the process that reads or writes (TZ), at 00:05, 23:59 and across DST.""
 from __future__ import annotations
 
 import json
-import os
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -94,7 +93,7 @@ def test_a_tap_is_filed_and_counted_in_the_configured_zone(tmp_path, zone, hour,
 def test_dst_change_day_hours_follow_the_wall_clock(tmp_path, zone):
     day = DST_DAYS[zone]
     tz = ZoneInfo(zone)
-    start = datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(timezone.utc)
+    start = datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(UTC)
     # Every 30 minutes of real time over the whole local day.
     stamps = [(start + timedelta(minutes=30 * i)).astimezone(tz) for i in range(50)]
     stamps = [s for s in stamps if s.date() == day]
@@ -110,7 +109,7 @@ def test_dst_change_day_hours_follow_the_wall_clock(tmp_path, zone):
 
 
 def test_summaries_record_their_zone_and_are_rebuilt_in_another(tmp_path):
-    noon_utc = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+    noon_utc = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
     store = ResponseStore(tmp_path, tz="UTC")
     store.write_now([make(noon_utc)])
     store.close()
@@ -162,7 +161,7 @@ def test_future_dated_answers_count_everywhere_and_are_reported(tmp_path, config
 
 
 def test_calendar_now_is_in_the_zone():
-    fixed = datetime(2026, 6, 1, 21, 59, 30, tzinfo=timezone.utc)
+    fixed = datetime(2026, 6, 1, 21, 59, 30, tzinfo=UTC)
     calendar = Calendar("Australia/Lord_Howe", clock=lambda: fixed)
     assert calendar.now().utcoffset() == timedelta(hours=10, minutes=30)
     assert calendar.today() == date(2026, 6, 2) and calendar.name == "Australia/Lord_Howe"

@@ -14,7 +14,7 @@ from kiosk.cli import save_unwritten
 from kiosk.pin import PinVault
 from kiosk.screens.survey import SurveyScreen
 from kiosk.store import ResponseStore
-from tests.conftest import open_admin, wait_until, taps_taken
+from tests.conftest import open_admin, taps_taken, wait_until
 
 
 class Disk:

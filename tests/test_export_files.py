@@ -2,6 +2,8 @@
 modes, a closed pipe, a full disk and broken data dirs (issue 13, points 5 and 12)."""
 from __future__ import annotations
 
+import builtins
+import io
 import os
 import signal
 import stat
@@ -173,14 +175,16 @@ def _day_file_unreadable(data: Path, monkeypatch) -> str:
     fill(data)
     (data / "summaries.json").unlink()  # or stats answers from its cache, rightly
     day = data / "responses" / "2026-09-02.jsonl"
-    real = Path.read_bytes
+    real = io.open
 
-    def read_bytes(self):  # as a non-root user gets for a chmod 000 file
-        if self == day:
-            raise PermissionError(13, "Permission denied", str(self))
-        return real(self)
+    def refusing_open(file, *args, **kwargs):  # as a non-root user gets for a chmod 000 file
+        if isinstance(file, (str, os.PathLike)) and Path(file) == day:
+            raise PermissionError(13, "Permission denied", str(file))
+        return real(file, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    # Every reader opens files through io.open (pathlib too) or builtins.open.
+    monkeypatch.setattr(io, "open", refusing_open)
+    monkeypatch.setattr(builtins, "open", refusing_open)
     return str(day)
 
 

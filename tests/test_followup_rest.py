@@ -16,7 +16,7 @@ from kiosk.screens.rest import AttractScreen, ClosedScreen
 from kiosk.screens.survey import SurveyScreen
 from kiosk.screens.thanks import ThanksScreen
 from scoring import Tally, nps
-from tests.conftest import open_admin, wait_until, taps_taken
+from tests.conftest import open_admin, taps_taken, wait_until
 
 SHIPPED = str(Path(__file__).resolve().parent.parent / "config.toml")
 
@@ -102,7 +102,7 @@ async def test_nps_question_is_stored_on_the_response(config, store):
     enabled = replace(config, nps=replace(config.nps, enabled=True))
     app = KioskApp(enabled, store)
     async with app.run_test(size=(100, 30)) as pilot:
-        for n, (score, key) in enumerate([("5", "9"), ("4", "plus"), ("3", "2")], 1):
+        for score, key in [("5", "9"), ("4", "plus"), ("3", "2")]:
             await survey_ready(app)
             await pilot.press(score)
             await wait_until(lambda: isinstance(app.screen, NpsScreen))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -99,7 +99,7 @@ def test_an_id_twice_in_one_import_on_different_days_is_stored_once(tmp_path, ca
     assert len(stored(tmp_path / "d")) == 1
 
 
-NOW = datetime(2026, 11, 23, 0, 5, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 0, 5, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("stamp, accepted", [

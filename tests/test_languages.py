@@ -12,7 +12,7 @@ from kiosk.app import KioskApp
 from kiosk.config import ALL_LANGUAGES, ConfigError, load_config
 from kiosk.i18n import TEXT_KEYS, load_texts, shipped_languages
 from kiosk.screens.survey import SurveyScreen
-from tests.conftest import wait_until, taps_taken
+from tests.conftest import taps_taken, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "kiosk" / "locales"

@@ -16,7 +16,7 @@ from kiosk.pin import PinVault
 from kiosk.screens.pin import PinScreen
 from kiosk.screens.survey import SurveyScreen
 from kiosk.screens.thanks import ThanksScreen
-from tests.conftest import open_admin, wait_until, taps_taken
+from tests.conftest import open_admin, taps_taken, wait_until
 
 SHIPPED = str(Path(__file__).resolve().parent.parent / "config.toml")
 

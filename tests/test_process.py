@@ -20,10 +20,11 @@ ROOT = Path(__file__).resolve().parent.parent
 class Terminal:
     """A child process on a pty, and everything it printed so far."""
 
-    def __init__(self, argv: list[str], cwd: Path) -> None:
+    def __init__(self, argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
         self.master, slave = pty.openpty()
         os.set_blocking(self.master, False)
-        env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"}
+        env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30",
+               **(env or {})}
         # Textual draws on stderr, so all three go to the terminal.
         self.process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave,
                                         cwd=cwd, env=env, start_new_session=True)
@@ -86,3 +87,46 @@ def test_signal_ends_the_kiosk_cleanly_with_nothing_lost(tmp_path, sig):
     assert [r.score for r in ResponseStore(data).iter_responses()] == [5]
     # the lock is released: a new kiosk could start
     ResponseStore(data).open_writer().close()
+
+
+def _catches_sigterm(pid: int) -> bool:
+    """Whether the process has a SIGTERM handler now (the kernel's SigCgt mask)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    caught = int(next(line.split()[1] for line in status.splitlines()
+                      if line.startswith("SigCgt:")), 16)
+    return bool(caught >> (signal.SIGTERM - 1) & 1)
+
+
+def test_sigterm_while_starting_ends_the_kiosk(tmp_path):
+    """SIGTERM at random instants of the start-up ends the kiosk after the first one,
+    quietly, and frees the data dir.  `kiosk run` has its handler before anything slow
+    (before Textual draws the first byte), and from then on the exit is clean (0)."""
+    import random
+
+    chooser = random.Random(13)
+    data = tmp_path / "data"
+    for round_ in range(16):
+        term = Terminal([sys.executable, "-m", "kiosk", "--config", str(ROOT / "config.toml"),
+                         "--data-dir", str(data)], cwd=tmp_path)
+        try:
+            if round_ % 2:
+                # anywhere in the start-up, even before Python has loaded the kiosk
+                term.read_for(chooser.uniform(0.0, 1.5))
+                handled = _catches_sigterm(term.process.pid)
+            else:
+                term.read_until(lambda t: _catches_sigterm(t.process.pid) or t.output)
+                assert _catches_sigterm(term.process.pid), "Textual drew before the handler"
+                term.read_for(chooser.uniform(0.0, 1.0))  # then a random instant
+                handled = True
+            term.process.send_signal(signal.SIGTERM)
+            term.read_until(lambda t: t.process.poll() is not None, timeout=10)
+            code = term.process.wait()
+            term.read_for(0.2)
+            assert b"Traceback" not in term.output
+        finally:
+            term.close()
+        assert code == 0 if handled else code in (0, -signal.SIGTERM), (round_, handled, code)
+        ResponseStore(data).open_writer().close()  # the lock is free again

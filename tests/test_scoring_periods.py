@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -89,7 +89,7 @@ def test_midnight_boundary() -> None:
 
 def test_timestamp_converted_to_local_zone() -> None:
     # 22:30 UTC on 1 June is 00:30 the next day in Paris (UTC+2).
-    utc = datetime(2026, 6, 1, 22, 30, tzinfo=timezone.utc)
+    utc = datetime(2026, 6, 1, 22, 30, tzinfo=UTC)
     assert local_day_and_hour(utc, PARIS) == (date(2026, 6, 2), 0)
     # the stored ISO form with its offset gives the same bucket
     stored = datetime.fromisoformat("2026-06-02T00:30:00+02:00")
@@ -97,19 +97,19 @@ def test_timestamp_converted_to_local_zone() -> None:
 
 
 def test_default_zone_is_system_local() -> None:
-    ts = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+    ts = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
     local = ts.astimezone()
     assert local_day_and_hour(ts) == (local.date(), local.hour)
 
 
 def test_dst_spring_forward_paris() -> None:
     # 2026-03-29: 02:00 CET jumps to 03:00 CEST; hour 2 does not exist.
-    last_winter = datetime(2026, 3, 29, 0, 59, 59, tzinfo=timezone.utc)
-    first_summer = datetime(2026, 3, 29, 1, 0, 0, tzinfo=timezone.utc)
+    last_winter = datetime(2026, 3, 29, 0, 59, 59, tzinfo=UTC)
+    first_summer = datetime(2026, 3, 29, 1, 0, 0, tzinfo=UTC)
     assert local_day_and_hour(last_winter, PARIS) == (date(2026, 3, 29), 1)
     assert local_day_and_hour(first_summer, PARIS) == (date(2026, 3, 29), 3)
     hours = {
-        local_day_and_hour(datetime(2026, 3, 28, 23, tzinfo=timezone.utc) + timedelta(minutes=m), PARIS)[1]
+        local_day_and_hour(datetime(2026, 3, 28, 23, tzinfo=UTC) + timedelta(minutes=m), PARIS)[1]
         for m in range(0, 24 * 60, 15)
     }
     assert 2 not in hours and len(hours) == 23
@@ -117,8 +117,8 @@ def test_dst_spring_forward_paris() -> None:
 
 def test_dst_fall_back_paris() -> None:
     # 2026-10-25: 03:00 CEST goes back to 02:00 CET; 02:30 happens twice.
-    first = datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc)   # 02:30+02:00
-    second = datetime(2026, 10, 25, 1, 30, tzinfo=timezone.utc)  # 02:30+01:00
+    first = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)   # 02:30+02:00
+    second = datetime(2026, 10, 25, 1, 30, tzinfo=UTC)  # 02:30+01:00
     assert first.astimezone(PARIS).utcoffset() != second.astimezone(PARIS).utcoffset()
     assert local_day_and_hour(first, PARIS) == (date(2026, 10, 25), 2)
     assert local_day_and_hour(second, PARIS) == (date(2026, 10, 25), 2)

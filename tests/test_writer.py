@@ -3,14 +3,14 @@ parsing it, one record per id, memory bounded to two days."""
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import kiosk.storage
 from kiosk.models import Response, new_response_id
 from kiosk.storage import TAIL_BYTES
 from kiosk.store import ResponseStore
 
-UTC = timezone.utc
+UTC = UTC
 NOON = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 

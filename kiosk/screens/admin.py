@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 from textual import work
 from textual.app import ComposeResult
@@ -15,11 +16,11 @@ from textual.widgets import Button, Digits, Sparkline, Static
 from kiosk.config import Config
 from kiosk.dashboard import PERIODS, Dashboard, Figures
 from kiosk.live import JournalTail
-from kiosk.screens.idle import IdleTimer
 from kiosk.misuse import TapRule
+from kiosk.screens.idle import IdleTimer
 from kiosk.store import ResponseStore
 from kiosk.widgets.charts import WEEKDAYS, DistributionBars, csat_cells, word_cells
-from scoring import csat_percent, nps, nps_interval
+from scoring import Summary, csat_percent, nps, nps_interval
 
 POLL_SECONDS = 0.5  # live window: new taps show within a second
 
@@ -117,7 +118,7 @@ class AdminScreen(Screen[str]):
         self._damaged_parts = self.store.damaged_parts()
         self.app.call_from_thread(self._loaded, dashboard)
 
-    _damaged_parts: list = []
+    _damaged_parts: list[Path] = []
 
     def _loaded(self, dashboard: Dashboard) -> None:
         self.dashboard = dashboard
@@ -150,6 +151,7 @@ class AdminScreen(Screen[str]):
             caption = f"CSAT · {PERIODS[figures.name]} · no responses yet"
         else:
             digits.update(f"{summary.csat:.1f}")
+            assert summary.ci95 is not None  # set whenever csat is
             low, high = summary.ci95
             caption = (f"CSAT % · {PERIODS[figures.name]} · n = {summary.responses} · "
                        f"mean {summary.mean:.2f} / 5 · 95 % interval {low:.1f}–{high:.1f} %")
@@ -213,7 +215,7 @@ class AdminScreen(Screen[str]):
         if self.config.nps.enabled:
             value, interval = nps(breakdown.nps), nps_interval(breakdown.nps)
             self.query_one("#nps-figure", Static).update(
-                "No NPS answers in this period." if value is None else
+                "No NPS answers in this period." if value is None or interval is None else
                 f"NPS {value:+.0f} (95 % interval {interval[0]:+.0f} to {interval[1]:+.0f}), "
                 f"{breakdown.nps.n} answer(s); promoters 9-10 minus detractors 0-6")
 
@@ -230,7 +232,7 @@ class AdminScreen(Screen[str]):
         return (f"{arrow} {comparison.change:+.1f} points vs the previous "
                 f"{figures.period.days} day(s) ({comparison.previous:.1f} %): {verdict}")
 
-    def _show_flagged(self, summary) -> None:
+    def _show_flagged(self, summary: Summary) -> None:
         rule = TapRule(self.config.misuse.max_taps, self.config.misuse.window_seconds).describe()
         included = self.dashboard is not None and self.dashboard.include_flagged
         note = self.query_one("#flagged-note", Static)

@@ -3,6 +3,7 @@ input for a moment and count as skipped when nobody answers."""
 from __future__ import annotations
 
 from time import monotonic
+from typing import Any
 
 from textual.events import Key, MouseDown
 from textual.screen import Screen
@@ -14,7 +15,7 @@ from kiosk.screens.idle import IdleTimer
 ARM_SECONDS = 0.4
 
 
-class AfterthoughtScreen(Screen):
+class AfterthoughtScreen(Screen[Any]):
     """Subclasses set ``seconds`` and implement ``action_skip``."""
 
     seconds: float = 15.0

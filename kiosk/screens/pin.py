@@ -68,9 +68,10 @@ class PinScreen(Screen[bool]):
             return
         wait = self.vault.locked_for()
         if wait > 0:
-            note.update(f"Too many wrong PINs. Locked for {wait:.0f} s.")
-            note.set_class(True, "-error")
-        elif message is not None:
+            message = f"Too many wrong PINs. Locked for {wait:.0f} s."
+        if self.vault.problem:  # a full or failing disk: the lock still holds in memory
+            message = f"{message} {self.vault.problem}" if message else self.vault.problem
+        if message is not None:
             note.update(message)
             note.set_class(True, "-error")
         elif not self.entered:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from time import monotonic
+from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,8 +17,11 @@ from kiosk.messages import RatingChosen
 from kiosk.screens.idle import IdleTimer
 from kiosk.widgets.rating import LanguageChoice, RatingOption
 
+if TYPE_CHECKING:
+    from kiosk.app import KioskApp
 
-class SurveyScreen(Screen):
+
+class SurveyScreen(Screen[None]):
     """Answerable with keys 1-5, arrows + Enter, or a click/tap on an option.
 
     The language bar (tap a name, or key L for the next one) switches every text;
@@ -85,7 +89,7 @@ class SurveyScreen(Screen):
 
     def _rest(self) -> None:
         if self.is_current:
-            self.app.action_rest()
+            cast("KioskApp", self.app).action_rest()
 
     def reset(self) -> None:
         """Back to a clean question, in the default language, for the next customer."""
@@ -162,7 +166,7 @@ class SurveyScreen(Screen):
                                if now - t <= self.ADMIN_TAP_SECONDS] + [now]
         if len(self._question_taps) >= self.ADMIN_TAPS:
             self._question_taps = []
-            self.app.action_open_admin()
+            cast("KioskApp", self.app).action_open_admin()
 
     def on_rating_option_pressed(self, event: RatingOption.Pressed) -> None:
         event.stop()

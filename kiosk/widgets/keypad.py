@@ -24,4 +24,4 @@ class Keypad(Grid):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.post_message(self.Pressed(event.button.id.removeprefix("key-")))
+        self.post_message(self.Pressed((event.button.id or "").removeprefix("key-")))

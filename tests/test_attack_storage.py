@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import errno
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-import kiosk.storage
 from kiosk.models import Response, new_response_id
 from kiosk.store import ResponseStore
 
-UTC = timezone.utc
+UTC = UTC
 NOON = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
@@ -176,8 +175,8 @@ def _restart_under_power(state: Path, root: Path, rng, acks: list, gen: int):
     of an older record of that day (a whole parse, and the repair of whatever
     the earlier cut tore).  Returns (recorder events, index where the restart
     starts)."""
-    from tests import powerloss
     from kiosk.store import ResponseStore
+    from tests import powerloss
 
     old = [r for r in ResponseStore(state / "data").iter_responses()
            if ResponseStore(state / "data").day_of(r) ==
@@ -218,9 +217,9 @@ def test_a_repair_interrupted_twice_by_power_cuts_loses_nothing_acknowledged(tmp
     its acknowledged annotation, and nothing is left unreadable."""
     import random
 
-    from tests import powerloss
     from kiosk.storage import JournalStorage
     from kiosk.store import ResponseStore, valid_doc
+    from tests import powerloss
 
     rng = random.Random(13)
     checked = 0

@@ -25,7 +25,7 @@ from typing import Any
 
 from kiosk.localtime import Calendar
 from kiosk.models import Response, doc_problem
-from kiosk.storage import Damage, current_documents, parse_journal, read_documents
+from kiosk.storage import Damage, current_documents, open_regular, parse_journal, read_documents
 
 TABLE = "responses"
 RESPONSES_DIR = "responses"
@@ -83,18 +83,13 @@ class DataDir:
                     continue
                 try:
                     day = date.fromisoformat(name[:-cut])
-                    regular = entry.is_file(follow_symlinks=False)
                     stat = entry.stat(follow_symlinks=False)
                 except (ValueError, FileNotFoundError):
                     continue  # not ours, or gone meanwhile
                 if name != day_file_name(day):
                     continue  # "20261122.jsonl", "2026-W47-7.jsonl": a copy, not a day file
-                if not regular:
-                    # A FIFO or a link to /dev/zero would block or fill memory;
-                    # a link to another day file would count it twice.
-                    self.report(Damage(Path(entry.path), 0, None,
-                                       "not a regular file (a link, a pipe or a device), skipped"))
-                    continue
+                # A folder, link, pipe or device under a day's name is kept: reading
+                # it refuses with the reason (open_regular), never skipping it silently.
                 found.append((day, Path(entry.path), stat))
         found.sort(key=lambda item: item[0])
         return found
@@ -177,7 +172,7 @@ class DataDir:
         repair) is read from 0."""
         path = self.day_path(day)
         try:
-            with open(path, "rb") as handle:
+            with open_regular(path) as handle:
                 size = os.fstat(handle.fileno()).st_size
                 if end is not None:
                     size = min(size, end)
@@ -225,7 +220,7 @@ class DataDir:
         thread doing it never holds the interpreter long (``re`` keeps the GIL
         for a whole call): a tap or a redraw waits a millisecond at most."""
         ids: set[str] = set()
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             left = end
             carry = b""
             while left is None or left > 0:

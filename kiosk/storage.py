@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 from tinydb import TinyDB
@@ -75,11 +75,8 @@ class Damage:
     path: Path
     lines: int
     moved_to: Path | None
-    why: str | None = None  # the whole file was skipped, and why
 
     def describe(self) -> str:
-        if self.why:
-            return f"{self.path}: {self.why}"
         where = f", moved to {self.moved_to}" if self.moved_to else ""
         return f"{self.path}: {self.lines} damaged line(s) skipped{where}"
 
@@ -190,7 +187,7 @@ def read_documents(path: Path, table: str, damage: list[Damage] | None = None,
     TinyDB (export and stats read years of files this way).  Bad lines are
     skipped and reported in ``damage``; a last line that may still be being
     written is not."""
-    blob = path.read_bytes()
+    blob = read_regular(path)
     entries, bad, end = parse_journal(blob, valid_doc)
     if end < len(blob):
         try:
@@ -254,7 +251,10 @@ class JournalStorage(Storage):
     def _open_fully(self) -> None:
         """Parse the whole journal, move damaged lines aside, open for appends."""
         self._tail_ids = None
-        blob = self.path.read_bytes() if self.path.exists() else b""
+        try:
+            blob = read_regular(self.path)
+        except FileNotFoundError:
+            blob = b""
         entries, bad, good_length = parse_journal(blob, self._valid_doc)
         self._tables = replay(entries)
         if bad:
@@ -316,7 +316,7 @@ class JournalStorage(Storage):
         is touched: one write per line means it is the only torn one; the
         lines before it are judged by the tail parse (or a whole parse)."""
         try:
-            with open(self.path, "rb") as handle:
+            with open_regular(self.path) as handle:
                 size = os.fstat(handle.fileno()).st_size
                 start = max(0, size - TAIL_BYTES)
                 handle.seek(start)
@@ -539,18 +539,36 @@ def write_atomic(path: Path, blob: bytes, mode: int = FILE_MODE) -> None:
 _write_atomic = write_atomic  # the name kiosk/store.py imports
 
 
-def read_regular(path: Path) -> bytes:
-    """The bytes of ``path`` if it is a regular file (not followed through a
-    link): a link to /dev/zero or a FIFO planted under a name the kiosk reads
-    would be read without end.  Raises ``OSError`` otherwise."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+def open_regular(path: Path) -> BinaryIO:
+    """``path`` opened for reading if it is a regular file, not followed
+    through a link: a FIFO, a link to /dev/zero or to another day file
+    planted under a name the kiosk reads would block, never end, or count
+    twice.  Raises ``OSError`` otherwise (``IsADirectoryError`` for a folder)."""
+    def opener(name: str, flags: int) -> int:
+        return os.open(name, flags | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file", str(path))
-        with os.fdopen(os.dup(fd), "rb") as handle:
-            return handle.read()
-    finally:
-        os.close(fd)
+        handle = open(path, "rb", opener=opener)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OSError(errno.ELOOP, "not a regular file (a link)", str(path)) from None
+        raise
+    try:
+        mode = os.fstat(handle.fileno()).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "is a directory", str(path))
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, "not a regular file (a pipe or a device)", str(path))
+        return handle
+    except BaseException:
+        handle.close()
+        raise
+
+
+def read_regular(path: Path) -> bytes:
+    """The bytes of ``path`` if it is a regular file (``open_regular``)."""
+    with open_regular(path) as handle:
+        return handle.read()
 
 
 def _still_named(fd: int, path: Path) -> None:
@@ -618,7 +636,7 @@ def _tail_max_ids(path: Path) -> dict[str, int] | None:
     last insert too (a put that is not an insert re-puts an annotated record
     right after its tap, never hundreds of them in a row)."""
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             size = os.fstat(handle.fileno()).st_size
             start = max(0, size - TAIL_BYTES)
             handle.seek(start)

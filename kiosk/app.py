@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from time import monotonic
 
-from textual import work
+from textual import on, work
 from textual.app import App
 from textual.binding import Binding
 
@@ -16,16 +16,17 @@ from kiosk.crash import PlainCrash
 from kiosk.hours import OpeningHours
 from kiosk.i18n import Texts
 from kiosk.keys import LOCKED_KEYS  # also what the config check refuses as the admin key
-from kiosk.messages import RatingChosen
+from kiosk.messages import AdminRequested, RatingChosen
 from kiosk.misuse import TapRule
 from kiosk.models import Response, new_response_id
+from kiosk.palette import apply_palette
 from kiosk.pin import PinVault
 from kiosk.screens.admin import AdminScreen
 from kiosk.screens.followup import FollowupScreen
 from kiosk.screens.nps import NpsScreen
 from kiosk.screens.pin import PinScreen
-from kiosk.screens.rest import AttractScreen, ClosedScreen
-from kiosk.screens.survey import SurveyScreen
+from kiosk.screens.rest import ClosedScreen
+from kiosk.screens.survey import ADMIN_BINDING, SurveyScreen
 from kiosk.screens.thanks import ThanksScreen
 from kiosk.store import Receipt, ResponseStore
 
@@ -61,13 +62,16 @@ class KioskApp(PlainCrash, App[None]):
         self.pin_vault = PinVault(config.data_dir)
 
     def on_mount(self) -> None:
+        apply_palette(self)
+        self.set_keymap({ADMIN_BINDING: self.config.admin.key})
         self.push_screen(SurveyScreen(
             self.config.texts,
             self.config.kiosk.languages,
             self.config.kiosk.language,
             self.config.timing.idle_reset_seconds,
-            admin_key=self.config.admin.key,
             attract_seconds=self.config.rest.attract_seconds,
+            input_mode=self.config.kiosk.input,
+            attract_message=self.config.rest.message or "",
         ))
         self._install_signal_handlers()
         self.check_hours()
@@ -78,17 +82,9 @@ class KioskApp(PlainCrash, App[None]):
 
     def check_hours(self) -> None:
         """Outside opening hours the customer screens give way to the closed screen."""
-        if not self.is_open() and isinstance(self.screen, (SurveyScreen, AttractScreen)):
-            if isinstance(self.screen, AttractScreen):
-                self.pop_screen()
+        if not self.is_open() and isinstance(self.screen, SurveyScreen):
             texts = self.config.texts()
-            self.push_screen(ClosedScreen(texts.closed, self.is_open, self.config.admin.key))
-
-    def action_rest(self) -> None:
-        """The survey was idle: show the calm attract screen until someone comes."""
-        if isinstance(self.screen, SurveyScreen):
-            texts = self.config.texts()
-            self.push_screen(AttractScreen(texts.question, self.config.rest.message or texts.attract))
+            self.push_screen(ClosedScreen(texts.closed, self.is_open))
 
     def _install_signal_handlers(self) -> None:
         """SIGTERM/SIGHUP end the kiosk cleanly: the CLI then drains the store."""
@@ -105,6 +101,10 @@ class KioskApp(PlainCrash, App[None]):
 
     async def action_quit(self) -> None:
         """Only the admin screen may end the app (it calls ``exit()`` itself)."""
+
+    @on(AdminRequested)
+    def _admin_requested(self) -> None:
+        self.action_open_admin()
 
     def action_open_admin(self) -> None:
         """The admin key or five taps on the question: PIN first, then the admin view."""
@@ -155,11 +155,12 @@ class KioskApp(PlainCrash, App[None]):
         extra: dict[str, object] = {}
         if followup.enabled and response.score <= followup.threshold:
             reason, comment = await self.push_screen_wait(
-                FollowupScreen(texts, followup.reasons, followup.seconds, followup.comment))
+                FollowupScreen(texts, followup.reasons, followup.seconds, followup.comment,
+                               self.config.kiosk.input))
             extra.update({key: value for key, value in (("reason", reason), ("comment", comment))
                           if value is not None})
         if nps.enabled:
-            score = await self.push_screen_wait(NpsScreen(texts, nps.seconds))
+            score = await self.push_screen_wait(NpsScreen(texts, nps.seconds, self.config.kiosk.input))
             if score is not None:
                 extra["nps"] = score
         if extra:
@@ -189,6 +190,7 @@ class AdminApp(PlainCrash, App[None]):
         self.pin_vault = PinVault(config.data_dir)  # one per process, as on the counter
 
     def on_mount(self) -> None:
+        apply_palette(self)
         self._ask_pin()
 
     def action_ignore(self) -> None:

@@ -11,13 +11,16 @@ import signal
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from kiosk.config import Config, ConfigError, check_data_dir, ensure_data_dir, load_config
 from kiosk.crash import CRASH_EXIT, write_crash_log
 from kiosk.fallback import save_unwritten
 from kiosk.lock import StoreLocked
 from kiosk.store import ResponseStore
+
+if TYPE_CHECKING:
+    from kiosk.fleet.sync import SyncThread
 
 USAGE_ERROR = 2
 
@@ -36,6 +39,12 @@ def _day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-11-22") from None
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a TCP port (1-65535)")
+    return int(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,8 +69,36 @@ def build_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", parents=[common, period],
                                 help="print CSAT and the answer distribution")
     stats.add_argument("--json", action="store_true", help="one JSON object instead of a table")
-    commands.add_parser("admin", parents=[common],
-                        help="open the PIN screen and admin view (back office, SSH)")
+    admin = commands.add_parser("admin", parents=[common],
+                                help="open the PIN screen and admin view (back office, SSH)")
+    admin.add_argument("--fleet", action="store_true",
+                       help="the whole chain from the fleet database (--url or KIOSK_FLEET_URL)")
+    admin.add_argument("--url", metavar="URL", help="fleet database URL, without password "
+                       "(PGPASSWORD or ~/.pgpass holds it)")
+    serve = commands.add_parser("serve", parents=[common],
+                                help="serve the admin view (PIN first) to a web browser")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="interface to listen on (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=_port, default=8080, help="TCP port (default 8080)")
+    sync = commands.add_parser("sync", parents=[common],
+                               help="push responses to the fleet database ([sync] table)")
+    sync.add_argument("--once", action="store_true", required=True,
+                      help="one catch-up pass, then exit (for cron)")
+    fleet = commands.add_parser("fleet", help="set up the fleet database (head office)")
+    fleet_commands = fleet.add_subparsers(dest="fleet_command", metavar="ACTION",
+                                          parser_class=_Parser, required=True)
+    url_help = ("database URL without password (default: $KIOSK_FLEET_URL; the password "
+                "comes from PGPASSWORD or ~/.pgpass; TLS: add sslmode=verify-full)")
+    init = fleet_commands.add_parser("init", help="create or upgrade the schema (safe twice)")
+    init.add_argument("url", nargs="?", metavar="URL", help=url_help)
+    add_kiosk = fleet_commands.add_parser(
+        "add-kiosk", help="create the login of one kiosk id; prints its password once")
+    add_kiosk.add_argument("kiosk_id", metavar="ID", help="the kiosk's [kiosk] id")
+    add_kiosk.add_argument("--url", metavar="URL", help=url_help)
+    add_viewer = fleet_commands.add_parser(
+        "add-viewer", help="create a head-office login that reads every site")
+    add_viewer.add_argument("name", metavar="NAME", help="role name, e.g. head_office")
+    add_viewer.add_argument("--url", metavar="URL", help=url_help)
     commands.add_parser("set-pin", parents=[common],
                         help="set the admin PIN (asks twice, or reads one line from stdin)")
     importer = commands.add_parser("import", parents=[common],
@@ -89,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     config: Config | None = None
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
+        if args.command == "fleet":  # head office: no kiosk config needed
+            return fleet(args)
         config = load_config(args.config, args.data_dir)
         return COMMANDS[args.command](args, config)
     except UsageError as exc:
@@ -114,21 +153,20 @@ def _open_reader(args: argparse.Namespace, config: Config) -> ResponseStore:
     return ResponseStore(config.data_dir, tz=config.kiosk.timezone)
 
 
-class _Stopped(BaseException):
-    """SIGTERM/SIGHUP before the app's own handlers: unwinds the start-up (not a crash)."""
-
-
 class _StopOnSignal:
     """SIGTERM/SIGHUP from the first instant of `kiosk run`, before anything slow.
 
-    Before the app runs, a signal unwinds the start-up (``_Stopped``); while it runs, it
-    asks the app to exit (the app's own handlers take over once it is mounted); while the
-    store drains at the end it is only noted, so the drain is not cut short."""
+    Before the app runs, a signal is noted and the start-up ends at its next step (no
+    exception is raised from the handler: raised inside an import it comes out as some
+    other error); while the app runs, it asks the app to exit (the app's own handlers
+    take over once it is mounted); while the store drains at the end it is ignored, so
+    the drain is not cut short."""
 
     SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
     def __init__(self) -> None:
         self.app: Any = None
+        self.requested = False
         self.draining = False
         self._before = {sig: signal.getsignal(sig) for sig in self.SIGNALS}
         for sig in self.SIGNALS:
@@ -137,15 +175,17 @@ class _StopOnSignal:
     def _on_signal(self, signum: int, frame: object) -> None:
         if self.draining:
             return
+        self.requested = True
         if self.app is not None:
             try:
                 loop = asyncio.get_running_loop()
             except RuntimeError:
-                pass  # the app's loop is not running (yet, or any more)
-            else:
-                loop.call_soon_threadsafe(self.app.exit)
-                return
-        raise _Stopped
+                return  # the app's loop is not running yet: checked before it starts
+            loop.call_soon_threadsafe(self.app.exit)
+
+    def stopping(self) -> bool:
+        """Whether a signal asked to stop (it may arrive between any two lines)."""
+        return self.requested
 
     def drain(self) -> None:
         """The app is over: from here a signal must not interrupt saving the taps."""
@@ -163,24 +203,27 @@ def run(args: argparse.Namespace, config: Config) -> int:
     try:
         from kiosk.app import KioskApp  # Textual loads only for the UI
 
+        if stop.stopping():
+            return 0
         ensure_data_dir(config, from_flag=bool(args.data_dir))
         store = ResponseStore(config.data_dir, tz=config.kiosk.timezone).open_writer()
-    except _Stopped:
-        stop.restore()
-        return 0  # nothing recorded yet; a lock taken goes with the process
-    except BaseException:
-        stop.restore()
-        raise
+    finally:
+        if stop.stopping() or sys.exc_info()[0] is not None:
+            stop.restore()
+    if stop.stopping():
+        store.close()  # nothing recorded yet
+        return 0
+    syncing = _start_sync(config, store)
     try:
         app = KioskApp(config, store)
         stop.app = app
-        app.run()
-    except _Stopped:
-        return_code = 0
-    else:
+        if not stop.stopping():
+            app.run()
         return_code = app.return_code or 0
     finally:
         stop.drain()
+        if syncing is not None:
+            syncing.stop()
         unwritten = store.close()
         if unwritten:
             saved = save_unwritten(unwritten, config.data_dir)
@@ -189,6 +232,18 @@ def run(args: argparse.Namespace, config: Config) -> int:
         stop.restore()
     # Non-zero after a crash, so that the supervisor (Restart=on-failure) restarts it.
     return return_code
+
+
+def _start_sync(config: Config, store: ResponseStore) -> SyncThread | None:
+    """With [sync]: the background push to the fleet database (its own thread and
+    connection; a tap only wakes it).  Without: nothing, and psycopg is not loaded."""
+    if config.sync is None:
+        return None
+    from kiosk.fleet.sync import Syncer, SyncThread
+
+    thread = SyncThread(Syncer(config), interval=config.sync.interval_seconds)
+    store.add_listener(lambda _response: thread.wake())
+    return thread.start()
 
 
 def export(args: argparse.Namespace, config: Config) -> int:
@@ -312,11 +367,109 @@ def demo(args: argparse.Namespace, config: Config) -> int:
 
 
 def admin(args: argparse.Namespace, config: Config) -> int:
+    if args.fleet:
+        from kiosk.screens.fleet import FleetApp
+
+        fleet_app = FleetApp(config, _fleet_url(args, "kiosk admin --fleet"))
+        fleet_app.run()
+        return fleet_app.return_code or 0
     from kiosk.app import AdminApp
 
     app = AdminApp(config, _open_reader(args, config))
     app.run()
     return app.return_code or 0
+
+
+def serve(args: argparse.Namespace, config: Config) -> int:
+    from kiosk.serve import serve as serve_admin
+
+    _open_reader(args, config)  # says so when there is no data yet
+    try:
+        serve_admin(Path(args.config), config.data_dir, args.host, args.port)
+    except OSError as exc:
+        raise UsageError(f"kiosk serve: cannot listen on {args.host}:{args.port} "
+                         f"({exc.strerror or exc}); choose another --port or --host") from None
+    return 0
+
+
+def sync_once(args: argparse.Namespace, config: Config) -> int:
+    """`kiosk sync --once`: one catch-up pass (cron); the kiosk itself syncs in the background."""
+    from kiosk.fleet.connection import FleetError
+    from kiosk.fleet.status import status_line
+    from kiosk.fleet.sync import SyncBusy, Syncer, SyncUnavailable
+
+    if config.sync is None:
+        raise UsageError(f"kiosk sync: {config.path} has no [sync] table; add one with the "
+                         "fleet database's url (see config.toml)")
+    syncer = Syncer(config)
+    try:
+        result = syncer.run_once()
+    except FleetError as exc:
+        raise UsageError(f"kiosk sync: {exc}") from None
+    except SyncBusy as exc:  # the kiosk's own thread is at it: nothing for cron to do
+        print(f"kiosk sync: {exc}; nothing to do", file=sys.stderr)
+        return 0
+    except SyncUnavailable as exc:
+        print(f"kiosk sync: the fleet database is unreachable ({exc}); "
+              "nothing lost, the next run catches up", file=sys.stderr)
+        return 1
+    finally:
+        syncer.close()
+    from kiosk.models import local_now
+
+    print(f"kiosk: pushed {result.pushed} response line(s); "
+          f"{status_line(config.data_dir, local_now())}", file=sys.stderr)
+    return 0
+
+
+def _fleet_url(args: argparse.Namespace, command: str) -> str:
+    from kiosk.config import _database_url
+
+    url = args.url or os.environ.get("KIOSK_FLEET_URL")
+    if not url:
+        raise UsageError(f"{command}: give the fleet database URL (--url URL or "
+                         "KIOSK_FLEET_URL)")
+    problem = _database_url(url)
+    if problem:
+        # Never echo the URL: it may hold the password.
+        raise UsageError(f"{command}: the database URL " + (
+            "holds a password; remove it and set PGPASSWORD or use ~/.pgpass"
+            if "password" in problem else problem))
+    return url
+
+
+def fleet(args: argparse.Namespace) -> int:
+    """`kiosk fleet init | add-kiosk | add-viewer`, run by head office with an owner's login."""
+    import psycopg
+
+    from kiosk.fleet import schema
+    from kiosk.fleet.connection import FleetError, connect, first_line
+
+    command = f"kiosk fleet {args.fleet_command}"
+    url = _fleet_url(args, command)
+    try:
+        with connect(url) as conn:
+            if args.fleet_command == "init":
+                applied = schema.init_schema(conn)
+                print(f"kiosk: fleet schema up to date"
+                      f"{' (applied ' + ', '.join(applied) + ')' if applied else ''}",
+                      file=sys.stderr)
+                return 0
+            if args.fleet_command == "add-kiosk":
+                credentials = schema.add_kiosk(conn, args.kiosk_id)
+                what = f"kiosk {args.kiosk_id!r}"
+            else:
+                credentials = schema.add_viewer(conn, args.name)
+                what = "head-office viewer"
+    except FleetError as exc:
+        raise UsageError(f"{command}: {exc}") from None
+    except psycopg.Error as exc:
+        raise UsageError(f"{command}: {first_line(exc)}") from None
+    # The one time the password is shown: on standard output, for the installer.
+    print(f"login for {what} (shown once, keep it in a file of mode 0600):")
+    print(f"  user     = {credentials.role}")
+    print(f"  password = {credentials.password}")
+    return 0
 
 
 def set_pin(args: argparse.Namespace, config: Config) -> int:
@@ -354,5 +507,5 @@ def import_(args: argparse.Namespace, config: Config) -> int:
 
 
 COMMANDS = {"run": run, "export": export, "stats": stats, "demo": demo, "import": import_,
-            "admin": admin, "set-pin": set_pin}
+            "admin": admin, "set-pin": set_pin, "serve": serve, "sync": sync_once}
 

@@ -32,6 +32,7 @@ class KioskConfig:
     data_dir: Path = Path("data")
     language: str = "en"  # the default language: every new customer starts in it
     languages: tuple[str, ...] = ALL_LANGUAGES  # offered on the language bar, in order
+    input: str = "touch"  # "touch", "keys" or "both": decides hints and key prefixes
     # IANA zone of every day, hour and weekday the kiosk files and shows.
     timezone: str = field(default_factory=lambda: _system_zone())
 
@@ -92,6 +93,17 @@ class MisuseConfig:
 
 
 @dataclass(frozen=True)
+class SyncConfig:
+    """[sync]: push responses to the fleet's PostgreSQL (kiosk/fleet/).  Absent: no sync."""
+
+    url: str  # libpq URL or key=value string, WITHOUT the password
+    password_file: Path | None = None  # a file only its owner may read (mode 0600)
+    password_env: str | None = None  # or: the name of an environment variable
+    interval_seconds: float = 10.0  # a pass at least this often (and after each tap)
+    batch: int = 1000  # journal lines per transaction
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     kiosk: KioskConfig = field(default_factory=KioskConfig)
@@ -102,6 +114,7 @@ class Config:
     followup: FollowupConfig = field(default_factory=FollowupConfig)
     nps: NpsConfig = field(default_factory=NpsConfig)
     rest: RestConfig = field(default_factory=RestConfig)
+    sync: SyncConfig | None = None
     text_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Texts per language, built once (the config never changes after loading).
     _texts: dict[str, Texts] = field(default_factory=dict, init=False, compare=False,
@@ -226,6 +239,14 @@ def _languages(value: list[Any]) -> str | None:
     return None
 
 
+def _input_mode(value: str) -> str | None:
+    from kiosk.i18n import INPUT_MODES
+
+    if value in INPUT_MODES:
+        return None
+    return f"must be one of {', '.join(repr(m) for m in INPUT_MODES)}, got {value!r}"
+
+
 def _reasons(value: list[Any]) -> str | None:
     if not 1 <= len(value) <= 6:
         return f"give 1 to 6 reasons, got {len(value)}"
@@ -246,6 +267,33 @@ def _optional_text(value: str) -> str | None:
     return None
 
 
+def _database_url(value: str) -> str | None:
+    import re
+    from urllib.parse import urlsplit
+
+    text = value.strip()
+    if not text:
+        return "must not be empty"
+    try:
+        in_userinfo = text.startswith(("postgresql://", "postgres://")) and (
+            urlsplit(text).password is not None)
+    except ValueError:
+        return "is not a valid postgresql:// URL"
+    # key=value strings and URL query parameters name it the same way.
+    if in_userinfo or re.search(r"(^|[\s?&])password\s*=", text, re.IGNORECASE):
+        # Never echo the value: it holds a secret.
+        return ("holds a password; remove it and put the password in a file of mode 0600 "
+                "named by password_file, or in the variable named by password_env")
+    return None
+
+
+def _env_name(value: str) -> str | None:
+    import re
+
+    ok = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value)
+    return None if ok else f"must be an environment variable name, got {value!r}"
+
+
 def _reason_texts(value: dict[str, Any]) -> str | None:
     for reason, text in value.items():
         if not isinstance(text, str) or not text.strip():
@@ -258,6 +306,7 @@ SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
         "data_dir": ((str,), _path),
         "language": ((str,), _language),
         "languages": ((list,), _languages),
+        "input": ((str,), _input_mode),
         "timezone": ((str,), _timezone),
     },
     "survey": {
@@ -300,12 +349,20 @@ SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
         "open": ((str,), _clock_time),
         "close": ((str,), _clock_time),
     },
+    "sync": {
+        "url": ((str,), _database_url),
+        "password_file": ((str,), _non_empty),
+        "password_env": ((str,), _env_name),
+        "interval_seconds": (_NUMBER, _seconds),
+        "batch": ((int,), _positive),
+    },
 }
 
 # [texts.<language>] tables may override these customer texts of that language.
 TEXT_SCHEMA: dict[str, tuple[tuple[type, ...], Any]] = {
     "name": ((str,), _non_empty), "question": ((str,), _non_empty),
     "labels": ((list,), _labels), "hint": ((str,), _optional_text),
+    "key_hint": ((str,), _optional_text), "nps_key_hint": ((str,), _optional_text),
     "thank_you": ((str,), _non_empty), "followup_question": ((str,), _non_empty),
     "skip": ((str,), _non_empty), "comment_prompt": ((str,), _non_empty),
     "nps_question": ((str,), _non_empty), "nps_low": ((str,), _optional_text),
@@ -482,6 +539,7 @@ def load_config(path: str | os.PathLike[str], data_dir: str | None = None) -> Co
     if "open" in rest and rest["open"] == rest["close"]:
         raise ConfigError(f"{path}: [rest] open and close: both are {rest['open']}, so the kiosk "
                           "would never open; leave both out to stay open around the clock")
+    sync = _sync_config(path, base, values.get("sync"))
     return Config(
         path=path,
         kiosk=KioskConfig(**kiosk),
@@ -492,8 +550,23 @@ def load_config(path: str | os.PathLike[str], data_dir: str | None = None) -> Co
         followup=FollowupConfig(**followup),
         nps=NpsConfig(**nps),
         rest=RestConfig(**rest),
+        sync=sync,
         text_overrides=values.get("texts", {}),
     )
+
+
+def _sync_config(path: Path, base: Path, values: dict[str, Any] | None) -> SyncConfig | None:
+    if values is None:
+        return None
+    if "url" not in values:
+        raise ConfigError(f"{path}: [sync] url: missing; give the fleet database's URL "
+                          "(or remove the [sync] table)")
+    sync = dict(values)
+    if "password_file" in sync:
+        sync["password_file"] = _resolve(base, sync["password_file"])
+    if "interval_seconds" in sync:
+        sync["interval_seconds"] = float(sync["interval_seconds"])
+    return SyncConfig(**sync)
 
 
 def _data_dir_where(config: Config, from_flag: bool) -> str:

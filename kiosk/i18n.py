@@ -14,9 +14,11 @@ from typing import Any
 
 FALLBACK = "en"
 _LOCALES = resources.files("kiosk") / "locales"
-TEXT_KEYS = ("name", "question", "labels", "hint", "thank_you", "followup_question", "skip",
-             "comment_prompt", "nps_question", "nps_low", "nps_high", "nps_hint", "closed",
-             "attract")
+TEXT_KEYS = ("name", "question", "labels", "hint", "key_hint", "thank_you",
+             "followup_question", "skip", "comment_prompt", "nps_question", "nps_low",
+             "nps_high", "nps_hint", "nps_key_hint", "closed", "attract")
+# [kiosk] input: how customers answer, which decides the hints and key prefixes shown.
+INPUT_MODES = ("touch", "keys", "both")
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,8 @@ class Texts:
     name: str
     question: str
     labels: tuple[str, ...]
-    hint: str
+    hint: str  # for touch ("Tap an answer")
+    key_hint: str  # for keys ("Press 1 to 5")
     thank_you: str
     followup_question: str
     skip: str
@@ -34,13 +37,33 @@ class Texts:
     nps_low: str
     nps_high: str
     nps_hint: str
+    nps_key_hint: str
     closed: str
     attract: str
     reasons: dict[str, str] = field(default_factory=dict)
 
+    def hint_for(self, input_mode: str) -> str:
+        return _join(input_mode, self.hint, self.key_hint)
+
+    def nps_hint_for(self, input_mode: str) -> str:
+        return _join(input_mode, self.nps_hint, self.nps_key_hint)
+
     def reason_label(self, reason_id: str) -> str:
         """The shown text of a reason; a configured reason without a translation shows as is."""
         return self.reasons.get(reason_id, reason_id)
+
+
+def _join(input_mode: str, touch: str, keys: str) -> str:
+    if input_mode == "touch":
+        return touch
+    if input_mode == "keys":
+        return keys
+    return f"{touch}  ·  {keys}"
+
+
+def shows_keys(input_mode: str) -> bool:
+    """Whether key digits are shown on buttons (only where keys are a way in)."""
+    return input_mode in ("keys", "both")
 
 
 @cache

@@ -11,3 +11,7 @@ class RatingChosen(Message):
         super().__init__()
         self.score = score
         self.language = language
+
+
+class AdminRequested(Message):
+    """Staff asked for the admin view (admin key, or taps on the question)."""

@@ -8,6 +8,7 @@ No Textual, no TinyDB: stdlib only. The unit of aggregation is
 from __future__ import annotations
 
 from .breakdown import Breakdown
+from .comparison import Comparison, fisher_exact, hours_until, two_proportion_z
 from .csat import (
     csat_interval,
     csat_percent,
@@ -19,7 +20,7 @@ from .nps import nps, nps_counts, nps_interval
 from .periods import PERIOD_NAMES, Period, local_day_and_hour, period_between, period_named
 from .summary import Summary, summarize
 from .tally import Tally
-from .trends import Comparison, DayHours, by_day, by_hour, by_weekday, compare, total
+from .trends import DayHours, by_day, by_hour, by_weekday, compare, group_days, total
 
 __all__ = [
     "Tally",
@@ -46,4 +47,8 @@ __all__ = [
     "by_hour",
     "by_weekday",
     "compare",
+    "fisher_exact",
+    "two_proportion_z",
+    "hours_until",
+    "group_days",
 ]

@@ -7,13 +7,11 @@ tallies without copying the input.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
-from statistics import NormalDist
 
-from .csat import check_threshold, csat_percent
+from .comparison import Z_TEST as TEST_NAME
+from .comparison import Comparison, compare
 from .periods import Period
 from .tally import Tally
 
@@ -25,6 +23,8 @@ __all__ = [
     "by_hour",
     "by_weekday",
     "compare",
+    "group_days",
+    "TEST_NAME",
 ]
 
 DayHours = Mapping[date, Mapping[int, Tally]]
@@ -113,63 +113,27 @@ def by_weekday(
     return result
 
 
-TEST_NAME = "two-proportion z-test (pooled)"
+def group_days(
+    days: Iterable[tuple[date, Tally]], unit: str, *, scale: tuple[int, int] = _DEFAULT_SCALE
+) -> list[tuple[date, Tally]]:
+    """Merge day tallies into ``"day"``, ``"week"`` (Monday first) or ``"month"`` buckets.
 
-
-@dataclass(frozen=True)
-class Comparison:
-    """CSAT of two periods and whether the change is more than noise.
-
-    ``current``/``previous`` are CSAT percents (None when that side has no
-    answer), ``change`` is ``current − previous`` in percentage points.
+    Each bucket is keyed by its first day and holds the SUM of its days'
+    answers — so its CSAT is the share of satisfied answers over the whole
+    bucket, never the best (or worst) of its days: a bad week stays visible
+    when a long period is drawn in few points. Buckets come out in order.
     """
-
-    current: float | None
-    previous: float | None
-    change: float | None
-    significant: bool
-    p_value: float | None
-    test: str = TEST_NAME
-
-
-def compare(
-    current: Tally, previous: Tally, threshold: int = 4, alpha: float = 0.05
-) -> Comparison:
-    """Compare the CSAT of two tallies with a two-sided, pooled two-proportion z-test.
-
-    With ``x₁/n₁`` and ``x₂/n₂`` satisfied answers (score ≥ threshold)::
-
-        p̂ = (x₁ + x₂) / (n₁ + n₂)
-        z = (x₁/n₁ − x₂/n₂) / √(p̂ (1 − p̂) (1/n₁ + 1/n₂))
-        p_value = 2 × Φ(−|z|)
-
-    ``significant`` is ``p_value < alpha``. When either side has no answer,
-    ``change`` and ``p_value`` are None and the change is not significant.
-    When the pooled ``p̂`` is 0 or 1 (everyone satisfied, or no one, on both
-    sides) there is no variance: ``p_value`` is 1.0, not significant.
-    The normal approximation is rough for small samples (fewer than ~5
-    satisfied or unsatisfied answers per side); check ``small_sample`` too.
-    """
-    if not isinstance(current, Tally) or not isinstance(previous, Tally):
-        raise ValueError("compare needs two Tally objects")
-    if current.scale != previous.scale:
-        raise ValueError(
-            f"cannot compare tallies on different scales: {current.scale} and {previous.scale}"
-        )
-    check_threshold(current, threshold)
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0.0 < alpha < 1.0:
-        raise ValueError(f"alpha must be strictly between 0 and 1, got {alpha!r}")
-    cur = csat_percent(current, threshold)
-    prev = csat_percent(previous, threshold)
-    if cur is None or prev is None:
-        return Comparison(cur, prev, None, False, None)
-    x1, n1 = current.at_least(threshold), current.n
-    x2, n2 = previous.at_least(threshold), previous.n
-    pooled = (x1 + x2) / (n1 + n2)
-    variance = pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2)
-    if variance <= 0.0:
-        p_value = 1.0
-    else:
-        z = (x1 / n1 - x2 / n2) / math.sqrt(variance)
-        p_value = min(1.0, 2.0 * NormalDist().cdf(-abs(z)))
-    return Comparison(cur, prev, cur - prev, p_value < alpha, p_value)
+    if unit not in ("day", "week", "month"):
+        raise ValueError(f"unit must be 'day', 'week' or 'month', got {unit!r}")
+    buckets: dict[date, Tally] = {}
+    for day, tally in days:
+        if unit == "week":
+            key = date.fromordinal(day.toordinal() - day.weekday())
+        elif unit == "month":
+            key = day.replace(day=1)
+        else:
+            key = day
+        if key not in buckets:
+            buckets[key] = Tally(*scale)
+        buckets[key].update(tally)
+    return sorted(buckets.items())

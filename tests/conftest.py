@@ -53,6 +53,15 @@ async def open_admin(app, pilot, pin: str):
     return admin
 
 
+@pytest.fixture(autouse=True)
+def true_colour_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process apps see a true-colour terminal whatever TERM the runner has, so
+    snapshots agree everywhere (tests/test_terminal_colors.py runs the other depths
+    in real pseudo-terminals)."""
+    monkeypatch.setenv("COLORTERM", "truecolor")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
     return Config(

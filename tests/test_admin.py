@@ -185,10 +185,11 @@ async def test_admin_figures_equal_scoring_on_the_same_data(config, store, vault
             assert admin.dashboard.figures.summary == expected
             digits = admin.query_one("#csat-digits").value
             assert digits == f"{expected.csat:.1f}"
-            caption = text_of(admin, "#csat-caption")
-            assert f"n = {expected.responses}" in caption
+            headline = text_of(admin, "#headline")
+            assert f"{expected.csat:.1f} % satisfied" in headline
+            assert f"{expected.responses:,} answers" in headline
             low, high = expected.ci95
-            assert f"{low:.1f}–{high:.1f}" in caption
+            assert f"{low:.1f}–{high:.1f}" in text_of(admin, "#headline-detail")
         assert len(written) == admin.dashboard.select("all").summary.responses
 
 
@@ -207,7 +208,7 @@ async def test_a_tap_from_another_store_instance_shows_live(config, store, vault
         store.record(response(1, datetime.now().astimezone()))
         await wait_until(lambda: admin.dashboard.figures.summary.responses == before + 1,
                          timeout=1.5, what="the new tap within the live window")
-        assert f"n = {before + 1}" in text_of(admin, "#csat-caption")
+        assert f"{before + 1:,} answers" in text_of(admin, "#headline")
         # the back-office app locks (PIN again) instead of showing a survey
         await pilot.click("#back")
         await wait_until(lambda: isinstance(app.screen, PinScreen))
@@ -259,10 +260,20 @@ async def test_quit_from_the_admin_view_ends_the_app(config, store, vault):
 
 async def test_admin_locks_itself_after_idle(config, store, vault):
     quick = replace(config, admin=replace(config.admin, idle_lock_seconds=1.0))
-    app = KioskApp(quick, store)
+    shown = []
+
+    class Watched(KioskApp):
+        CSS_PATH = str(ROOT / "kiosk" / "kiosk.tcss")
+
+        def push_screen(self, screen, *args, **kwargs):  # which screens came, however briefly
+            shown.append(type(screen).__name__)
+            return super().push_screen(screen, *args, **kwargs)
+
+    app = Watched(quick, store)
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_until(lambda: isinstance(app.screen, SurveyScreen))
-        await open_admin(app, pilot, PIN)
+        await pilot.press("f12", *PIN, "enter")
+        await wait_until(lambda: "AdminScreen" in shown, what="the admin view")
         await wait_until(lambda: isinstance(app.screen, SurveyScreen), timeout=5)
 
 
@@ -294,7 +305,8 @@ def test_snapshot_of_the_admin_view(snap_compare, tmp_path):
 
         def on_mount(self):
             self.push_screen(AdminScreen(config, ResponseStore(config.data_dir, tz="UTC"),
-                                         today=lambda: today, poll_seconds=3600))
+                                         today=lambda: today, hour=lambda: 15,
+                                         poll_seconds=3600))
 
     async def loaded(pilot):
         await wait_until(lambda: pilot.app.screen.dashboard is not None)

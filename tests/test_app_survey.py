@@ -143,7 +143,8 @@ async def test_every_option_visible_and_clickable_at_size(config, store, size):
             assert region.width >= 10 and region.height >= 4, (score, region)
             assert region.right <= size[0] and region.bottom <= size[1]
             # the whole label is drawn (wrapped, never cut)
-            text = " ".join(strip.text for strip in option.render_lines(option.region.reset_offset))
+            label = option.query_one(".label")
+            text = " ".join(strip.text for strip in label.render_lines(label.region.reset_offset))
             for word in config.texts().labels[score - 1].split():
                 assert word in text, (score, word, text)
         await pilot.click("#rate-5")

@@ -76,7 +76,7 @@ async def test_taps_wait_in_memory_and_are_written_when_the_disk_is_back(
                              str(admin.query_one("#store-status").render()))
             assert admin.query_one("#store-status").has_class("-error")  # red
             disk.broken.clear()
-            await wait_until(lambda: store.pending == 0, timeout=5, what="the retry to succeed")
+            await wait_until(lambda: store.pending == 0, timeout=40, what="the retry to succeed (back-off up to 30 s)")
             await wait_until(lambda: not admin.query_one("#store-status").has_class("-error"),
                              timeout=3)
     finally:

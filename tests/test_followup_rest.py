@@ -1,4 +1,4 @@
-"""Follow-up after a low score, optional NPS, attract screen, closed hours."""
+"""Follow-up after a low score, optional NPS, resting between customers, closed hours."""
 from __future__ import annotations
 
 import csv
@@ -7,12 +7,14 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 from kiosk.app import KioskApp
 from kiosk.cli import main
 from kiosk.hours import OpeningHours
 from kiosk.screens.followup import FollowupScreen
 from kiosk.screens.nps import NpsScreen
-from kiosk.screens.rest import AttractScreen, ClosedScreen
+from kiosk.screens.rest import ClosedScreen
 from kiosk.screens.survey import SurveyScreen
 from kiosk.screens.thanks import ThanksScreen
 from scoring import Tally, nps
@@ -116,20 +118,78 @@ async def test_nps_question_is_stored_on_the_response(config, store):
     assert abs(nps(Tally.of(answers, 0, 10)) - 100 / 3) < 1e-9
 
 
-async def test_attract_screen_after_idle_wakes_without_recording(config, store):
-    resting = replace(config, rest=replace(config.rest, attract_seconds=0.3))
+async def test_resting_keeps_the_answers_and_a_tap_on_one_records_it(config, store):
+    resting = replace(config, rest=replace(config.rest, attract_seconds=1.0))
     app = KioskApp(resting, store)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_until(lambda: isinstance(app.screen, AttractScreen), timeout=5)
-        await pilot.press("4")  # wakes the survey; not an answer
-        await wait_until(lambda: isinstance(app.screen, SurveyScreen))
-        await wait_until(lambda: isinstance(app.screen, AttractScreen), timeout=5)
-        await pilot.pause()  # let the new screen finish composing
-        await pilot.click("#attract-question")
-        await wait_until(lambda: isinstance(app.screen, SurveyScreen))
-        await pilot.press("5")
+        survey = app.screen
+        await wait_until(lambda: survey.resting, timeout=15)
+        question = survey.query_one("#question")
+        assert question.text == config.texts().attract  # the headline invites
+        for score in range(1, 6):  # the answers stay on screen
+            option = survey.query_one(f"#rate-{score}")
+            assert option.display and option.region.height >= 3
+        await pilot.click("#rate-4")  # the customer who taps green gets green
         await wait_until(lambda: taps_taken(app.store) >= 1)
-    assert [r.score for r in stored(store)] == [5]
+        await survey_ready(app)
+        await wait_until(lambda: survey.resting, timeout=15)
+        await pilot.click("#question")  # a tap elsewhere only wakes it
+        await wait_until(lambda: not survey.resting)
+        assert question.text == config.texts().question
+        await pilot.press("5")
+        await wait_until(lambda: taps_taken(app.store) >= 2)
+    assert [r.score for r in stored(store)] == [4, 5]
+
+
+@pytest.mark.parametrize("mode, prefixed", [("touch", False), ("keys", True), ("both", True)])
+async def test_followup_and_nps_show_their_countdown_and_keys_only_where_keys_are_used(
+        config, store, mode, prefixed):
+    from kiosk.screens.afterthought import Countdown
+
+    setup = replace(with_followup(config, seconds=9), kiosk=replace(config.kiosk, input=mode),
+                    nps=replace(config.nps, enabled=True))
+    app = KioskApp(setup, store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        survey = app.screen
+        hint = str(survey.query_one("#hint").render())
+        assert ("1 to 5" in hint) == prefixed, (mode, hint)
+        await pilot.press("1")
+        await wait_until(lambda: isinstance(app.screen, FollowupScreen))
+        followup = app.screen
+        await wait_until(lambda: " s" in str(followup.query_one(Countdown).render()))
+        assert str(followup.query_one(Countdown).render()).rstrip().endswith("9 s")
+        reason = str(followup.query_one("#reason-1").render())
+        assert reason.startswith("1 ") == prefixed, (mode, reason)
+        assert str(followup.query_one("#skip").render()).startswith("0 ") == prefixed
+        await wait_until(followup._armed)
+        await pilot.click("#skip")
+        await wait_until(lambda: isinstance(app.screen, NpsScreen))
+        nps_screen = app.screen
+        assert nps_screen.query_one(Countdown).display
+        assert nps_screen.query_one("#nps-0").has_class("answer-1")
+        assert nps_screen.query_one("#nps-7").has_class("answer-3")
+        assert nps_screen.query_one("#nps-10").has_class("answer-5")
+        hint = str(nps_screen.query_one("#nps-hint").render())
+        assert ("0-9" in hint) == prefixed, (mode, hint)
+
+
+async def test_reason_texts_from_config_show_literally(config, store):
+    """Config text with markup-like brackets is shown as written and never crashes."""
+    reasons = ("Price [too high]", "[/]", "[bold]loud[/bold] music")
+    app = KioskApp(with_followup(config, reasons=reasons), store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await survey_ready(app)
+        await pilot.press("1")
+        await wait_until(lambda: isinstance(app.screen, FollowupScreen))
+        screen = app.screen
+        await pilot.pause()
+        shown = [str(screen.query_one(f"#reason-{n}").render()) for n in (1, 2, 3)]
+        assert shown == list(reasons)
+        await wait_until(screen._armed)
+        await pilot.click("#reason-2")
+        await wait_until(lambda: not isinstance(app.screen, FollowupScreen))
+    [response] = stored(store)
+    assert response.reason == "[/]"
 
 
 def test_opening_hours():
@@ -173,10 +233,11 @@ async def test_admin_shows_reasons_languages_and_nps(config, store):
     async with app.run_test(size=(120, 36)) as pilot:
         await survey_ready(app)
         admin = await open_admin(app, pilot, "1111")
-        reasons = str(admin.query_one("#reasons-breakdown").render())
-        assert "Price: 2 (100 %)" in reasons
+        await wait_until(lambda: "Price" in str(admin.query_one("#reasons").render()))
+        reasons = str(admin.query_one("#reasons").render())
+        assert "100\u00a0% (2)" in reasons
         languages = str(admin.query_one("#languages-breakdown").render())
-        assert "English 50% n=2" in languages and "Français 0% n=1" in languages
+        assert "English: 50 % (2)" in languages and "Français: 0 % (1)" in languages
         # promoters 10 and 9, detractors 2 and 5: (2 - 2) / 4 -> NPS 0
         assert "NPS +0" in str(admin.query_one("#nps-figure").render())
         assert admin.dashboard.figures.breakdown.nps.n == 4

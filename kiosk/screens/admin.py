@@ -1,47 +1,143 @@
-"""The admin view: live CSAT with its interval, distribution, trends, export, exit."""
+"""The admin view: a plain-words headline, the CSAT trend, reasons, hours, export, exit.
+
+Read in five seconds: the first line says how satisfied customers are, over what,
+from how many answers, against the target and against the period before. The
+statistics behind it sit on the detail line. Pages (Overview, Hours, Details)
+keep an 80x24 screen readable; a large screen shows more on the overview.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.events import Key, MouseDown
-from textual.screen import Screen
-from textual.widgets import Button, Digits, Sparkline, Static
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, ContentSwitcher, Digits, Footer, Static
 
 from kiosk.config import Config
-from kiosk.dashboard import PERIODS, Dashboard, Figures
+from kiosk.dashboard import OTHER_KEY, PERIODS, Dashboard, Figures
+from kiosk.fleet.status import sync_line
 from kiosk.live import JournalTail
 from kiosk.misuse import TapRule
 from kiosk.screens.idle import IdleTimer
 from kiosk.store import ResponseStore
-from kiosk.widgets.charts import WEEKDAYS, DistributionBars, csat_cells, word_cells
-from scoring import Summary, csat_percent, nps, nps_interval
+from kiosk.widgets.charts import (
+    OTHER,
+    DistributionBars,
+    HeatMap,
+    ReasonBars,
+    TrendChart,
+    fit_phrases,
+    plain,
+    shown,
+    top_counts,
+)
+from scoring import Comparison, Summary, csat_percent, group_days, nps, nps_interval
 
 POLL_SECONDS = 0.5  # live window: new taps show within a second
+TOP_REASONS = 8  # reasons and languages drawn: the largest ones, then "other"
+TOP_LANGUAGES = 8
+PAGES = {"overview": "Overview", "hours": "Hours", "details": "Details"}
+PERIOD_WORDS = {"today": "today so far", "7d": "last 7 days", "30d": "last 30 days",
+                "all": "all time"}
+
+
+def with_other(counts: dict[str, int], n: int) -> list[tuple[str | None, int]]:
+    """The ``n`` largest entries, then ``(None, count)`` for all the others (those capped
+    away by the dashboard included)."""
+    hidden = counts.pop(OTHER_KEY, 0)
+    rows: list[tuple[str | None, int]] = []
+    for key, count in top_counts(counts, n):
+        if key == OTHER and len(counts) > n:
+            hidden += count
+        else:
+            rows.append((key, count))
+    if hidden:
+        rows.append((None, hidden))
+    return rows
+
+
+def headline_phrases(figures: Figures, target: float, min_responses: int) -> list[str]:
+    """The first line, in words; each phrase is drawn whole (never broken mid-figure)."""
+    summary = figures.summary
+    period = PERIOD_WORDS[figures.name]
+    if figures.name == "all":
+        period = f"all time (since {figures.period.start.isoformat()})"
+    if summary.csat is None:
+        return ["No answers yet", period]
+    value = shown(summary.csat)
+    phrases = [f"{value:.1f} % satisfied", period,
+               f"{summary.responses:,} answer{'s' if summary.responses != 1 else ''}"]
+    if value >= target:
+        phrases.append(f"at or above your {target:g} % target")
+    else:
+        phrases.append(f"below your {target:g} % target")
+    if summary.small_sample:
+        phrases.append(f"fewer than {min_responses} answers: can move a lot")
+    phrases += change_phrases(figures.comparison, figures.comparison_label)
+    return phrases
+
+
+def change_phrases(comparison: Comparison, against: str) -> list[str]:
+    """"up 1.9 points on the 30 days before", "(a real change)" — or why there is no verdict."""
+    verdict = comparison.verdict
+    if verdict == "nothing to compare":
+        return [f"no answers in {against} to compare with"]
+    assert comparison.change is not None
+    change = shown(comparison.change)
+    if change == 0:
+        movement = f"the same as {against}"
+    else:
+        movement = f"{'up' if change > 0 else 'down'} {abs(change):.1f} points on {against}"
+    words = {"real change": "(a real change)", "within chance": "(within chance)",
+             "too few answers": "(too few answers to compare)"}[verdict]
+    return [movement, words]
+
+
+def statistics_phrases(summary: Summary, comparison: Comparison) -> list[str]:
+    """The detail line: the interval, the mean and the test behind the headline."""
+    if summary.csat is None or summary.ci95 is None or summary.mean is None:
+        return [f"answers ≥ {summary.threshold} count as satisfied"]
+    low, high = summary.ci95
+    parts = [f"95 % interval {low:.1f}–{high:.1f} %", f"mean {summary.mean:.2f} / 5",
+             f"answers ≥ {summary.threshold} count as satisfied"]
+    if comparison.p_value is not None:
+        p = comparison.p_value
+        p_text = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+        parts.append(f"{comparison.test}: {p_text} ({comparison.current_n:,} vs "
+                     f"{comparison.previous_n:,} answers)")
+    return parts
 
 
 class AdminScreen(Screen[str]):
     """Dismisses with "back" (to the survey / lock) or "quit"."""
 
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (150, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (45, "-tall")]
 
     BINDINGS = [
-        Binding("t", "period('today')", "Today"),
-        Binding("w", "period('7d')", "7 days"),
-        Binding("m", "period('30d')", "30 days"),
-        Binding("a", "period('all')", "All time"),
-        Binding("f", "toggle_flagged", "Flagged in/out"),
-        Binding("escape", "back", "Back"),
+        Binding("t", "period('today')", "Today", id="admin.today"),
+        Binding("w", "period('7d')", "7d", id="admin.7d"),
+        Binding("m", "period('30d')", "30d", id="admin.30d"),
+        Binding("a", "period('all')", "All", id="admin.all"),
+        Binding("o", "page('overview')", "Overview", id="admin.overview"),
+        Binding("h", "page('hours')", "Hours", id="admin.hours"),
+        Binding("d", "page('details')", "Details", id="admin.details"),
+        Binding("e", "export", "Export", id="admin.export"),
+        Binding("f", "toggle_flagged", "Flagged", id="admin.flagged"),
+        Binding("escape", "back", "Back", id="admin.back"),
     ]
 
     def __init__(self, config: Config, store: ResponseStore, *, back_label: str = "Back to survey",
                  poll_seconds: float = POLL_SECONDS,
-                 today: Callable[[], date] | None = None) -> None:
+                 today: Callable[[], date] | None = None,
+                 hour: Callable[[], int] | None = None) -> None:
         super().__init__(id="admin")
         self.config = config
         self.store = store
@@ -49,55 +145,77 @@ class AdminScreen(Screen[str]):
         self.poll_seconds = poll_seconds
         self.dashboard: Dashboard | None = None
         self.today = today or store.today  # the kiosk's calendar, not this process's zone
+        self.hour = hour or (lambda: store.calendar.now().hour)
         self.tail = JournalTail(store, self.today)
-        self._idle = IdleTimer(self, config.admin.idle_lock_seconds, self.action_back)
+        self._idle = IdleTimer(self, config.admin.idle_lock_seconds, self.idle_lock)
         self._quit_armed = False
+        self._damaged_parts: list[Path] = []
+        self._future_dated = 0  # answers dated after now (a clock set wrong), counted at load
 
+    # -- layout ------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         with Horizontal(id="admin-top"):
-            yield Static(f"Admin · {self.config.kiosk.id}", id="admin-title")
+            yield Static(Content(f"Admin · {plain(self.config.kiosk.id)}"), id="admin-title")
             for key, label in PERIODS.items():
-                button = Button(label, id=f"period-{key}", classes="period")
-                button.can_focus = False
-                yield button
-        with VerticalScroll(id="admin-body"):
-            with Horizontal(id="headline"):
-                with Vertical(id="csat-box"):
-                    yield Digits("--", id="csat-digits")
-                    yield Static("Loading…", id="csat-caption")
-                with Vertical(id="headline-side"):
-                    yield Static("", id="change")
-                    yield Static("", id="sample-note")
-                    yield Static("", id="flagged-note")
-                    yield Static("", id="store-status")
-            # Two columns on a wide screen, one under the other on a narrow one.
-            with Horizontal(id="admin-columns"):
-                with Vertical(id="admin-left", classes="admin-column"):
-                    yield Static("Answers", classes="section")
-                    yield DistributionBars(id="distribution")
-                    yield Static("Low scores: what went wrong", classes="section")
-                    yield Static("", id="reasons-breakdown")
-                    yield Static("By language", classes="section")
-                    yield Static("", id="languages-breakdown")
-                    if self.config.nps.enabled:
-                        yield Static("Net Promoter Score", classes="section")
-                        yield Static("", id="nps-figure")
-                with Vertical(id="admin-right", classes="admin-column"):
-                    yield Static("Daily CSAT %", classes="section", id="trend-title")
-                    yield Sparkline([], id="trend")
-                    yield Static("Responses by hour of day (0 → 23)", classes="section")
-                    yield Sparkline([], id="hours")
-                    yield Static("", id="hours-csat")
-                    yield Static("CSAT by weekday", classes="section")
-                    yield Static("", id="weekdays")
+                yield self._button(label, f"period-{key}", "period")
+            for key, label in PAGES.items():
+                yield self._button(label, f"page-{key}", "page")
+        with Vertical(id="admin-head"):
+            with Horizontal(id="headline-row"):
+                yield Digits("--", id="csat-digits")
+                with Vertical(id="headline-text"):
+                    yield Static("Loading…", id="headline")
+                    yield Static("", id="headline-detail")
+            # One line each, empty when all is well: the store's problems; fleet adds its
+            # sync status here (a Static with id "sync-status").
+            with Vertical(id="status-lines"):
+                yield Static("", id="store-status")
+                sync = Static("", id="sync-status", markup=False)
+                sync.display = self.config.sync is not None  # fleet sync only
+                yield sync
+        with ContentSwitcher(id="pages", initial="overview"):
+            with Vertical(id="overview"):
+                with Horizontal(id="overview-main"):
+                    yield TrendChart(id="trend")
+                    with Vertical(id="overview-reasons"):
+                        yield Static("Low scores: why", classes="section")
+                        yield ReasonBars(id="reasons")
+                with Horizontal(id="overview-more"):
+                    with Vertical(classes="admin-column"):
+                        yield Static("CSAT % by weekday and hour", classes="section")
+                        yield HeatMap(id="heatmap-big")
+                    with Vertical(classes="admin-column"):
+                        yield Static("Answers", classes="section")
+                        yield DistributionBars(id="distribution-big")
+            with VerticalScroll(id="hours"):
+                yield Static("CSAT % by weekday and hour", classes="section")
+                yield HeatMap(id="heatmap")
+            with VerticalScroll(id="details"):
+                yield Static("Answers", classes="section")
+                yield DistributionBars(id="distribution")
+                yield Static("", id="flagged-note")
+                yield Static("By language (CSAT %, answers)", classes="section")
+                yield Static("", id="languages-breakdown")
+                if self.config.nps.enabled:
+                    yield Static("Net Promoter Score", classes="section")
+                    yield Static("", id="nps-figure")
         with Horizontal(id="admin-actions"):
-            yield Button("Export CSV", id="export", variant="primary")
-            yield Button("Include flagged", id="toggle-flagged")
-            yield Button(self.back_label, id="back")
-            yield Button("Quit kiosk", id="quit", variant="error")
+            yield self._button("Export CSV", "export", variant="primary")
+            yield self._button("Include flagged", "toggle-flagged")
+            yield self._button(self.back_label, "back")
+            yield self._button("Quit kiosk", "quit", variant="error")
+        yield Footer(compact=True)
+
+    @staticmethod
+    def _button(label: str, button_id: str, classes: str = "",
+                variant: str = "default") -> Button:
+        button = Button(label, id=button_id, classes=classes, variant=variant)  # type: ignore[arg-type]
+        button.can_focus = False  # a touch screen: no focus ring, keys are bindings
+        return button
 
     def on_mount(self) -> None:
         self._idle.restart()
+        self._mark_page("overview")
         self.load()
 
     # -- loading and live updates ---------------------------------------------
@@ -108,22 +226,23 @@ class AdminScreen(Screen[str]):
         dashboard = Dashboard(day_hours,
                               threshold=self.config.survey.satisfied_threshold,
                               min_responses=self.config.admin.min_responses,
-                              today=self.today,
+                              today=self.today, hour=self.hour,
                               day_breakdowns=day_breakdowns,
                               tz=self.store.calendar.tz)
         for response in self.tail.poll():
             dashboard.add(response)
         for response in self.tail.annotated:
             dashboard.annotate(response)
-        self._damaged_parts = self.store.damaged_parts()
-        self.app.call_from_thread(self._loaded, dashboard)
+        damaged = list(self.store.damaged_parts())
+        future = self.store.future_dated()  # reads the summaries: here, off the event loop
+        self.app.call_from_thread(self._loaded, dashboard, damaged, future)
 
-    _damaged_parts: list[Path] = []
-
-    def _loaded(self, dashboard: Dashboard) -> None:
+    def _loaded(self, dashboard: Dashboard, damaged: list[Path], future: int) -> None:
+        self._damaged_parts = damaged
+        self._future_dated = future
         self.dashboard = dashboard
         self.show(dashboard.select("today"))
-        # Cells are laid out to the widgets' widths: draw again once those are known.
+        # Charts are laid out to the widgets' sizes: draw again once those are known.
         self.call_after_refresh(lambda: self.show(dashboard.figures))
         self.set_interval(self.poll_seconds, self.poll)
 
@@ -143,156 +262,186 @@ class AdminScreen(Screen[str]):
     # -- drawing -------------------------------------------------------------
     def show(self, figures: Figures) -> None:
         summary = figures.summary
-        labels = self.config.texts().labels
+        admin = self.config.admin
+        target = admin.target_csat
         digits = self.query_one("#csat-digits", Digits)
-        target = self.config.admin.target_csat
-        if summary.csat is None:
-            digits.update("--")
-            caption = f"CSAT · {PERIODS[figures.name]} · no responses yet"
-        else:
-            digits.update(f"{summary.csat:.1f}")
-            assert summary.ci95 is not None  # set whenever csat is
-            low, high = summary.ci95
-            caption = (f"CSAT % · {PERIODS[figures.name]} · n = {summary.responses} · "
-                       f"mean {summary.mean:.2f} / 5 · 95 % interval {low:.1f}–{high:.1f} %")
-        digits.set_class(summary.csat is not None and summary.csat >= target, "-on-target")
-        digits.set_class(summary.csat is not None and summary.csat < target, "-below-target")
-        self.query_one("#csat-caption", Static).update(
-            caption + (f"\nTarget {target:g} % · answers ≥ {summary.threshold} count as satisfied"))
-        self.query_one("#change", Static).update(self._change_text(figures))
-        note = self.query_one("#sample-note", Static)
-        if summary.small_sample:
-            note.update(f"⚠ Small sample: fewer than {self.config.admin.min_responses} "
-                        "responses, the figure can move a lot.")
-        else:
-            note.update("")
-        self.query_one(DistributionBars).show(summary, labels)
-        self._show_flagged(summary)
-        threshold = summary.threshold
-        # Days without answers have no CSAT: they are left out, not drawn as 0 %.
-        trend = [value for value in (csat_percent(t, threshold) for t in figures.days.values())
-                 if value is not None]
-        self.query_one("#trend", Sparkline).data = trend if len(trend) > 1 else trend * 2
-        self.query_one("#trend-title", Static).update(
-            f"Daily CSAT % on {len(trend)} of {len(figures.days)} day(s) with answers  "
-            f"(lowest {min(trend):.0f} %, highest {max(trend):.0f} %)" if trend else "Daily CSAT %")
-        self.query_one("#hours", Sparkline).data = [t.n for t in figures.hours]
-        busiest = [h for h, t in enumerate(figures.hours) if t.n]
-        self.query_one("#hours-csat", Static).update(
-            csat_cells([figures.hours[h] for h in busiest], [f"{h:02d}h" for h in busiest], threshold,
-                       self._width("#hours-csat"))
-            if busiest else "No responses in this period.")
-        self.query_one("#weekdays", Static).update(
-            csat_cells(figures.weekdays, list(WEEKDAYS), threshold, self._width("#weekdays")))
+        digits.update("--" if summary.csat is None else f"{shown(summary.csat):.1f}")
+        headline = self.query_one("#headline", Static)
+        width = max(20, (headline.content_size.width or self.size.width - 2))
+        headline.update(Content(fit_phrases(headline_phrases(figures, target,
+                                                             admin.min_responses), width)))
+        # Colours follow the figure as shown (rounded), like the words do.
+        on_target = summary.csat is not None and shown(summary.csat) >= target
+        for widget in (digits, headline):
+            widget.set_class(summary.csat is not None and on_target, "-on-target")
+            widget.set_class(summary.csat is not None and not on_target, "-below-target")
+            widget.set_class(summary.small_sample and summary.csat is not None, "-small-sample")
+        detail = statistics_phrases(summary, figures.comparison)
+        for label, comparison in figures.extra_comparisons:
+            detail.append(" ".join(change_phrases(comparison, label)))
+        if summary.flagged:
+            detail.append(self._flagged_words(summary))
+        self.query_one("#headline-detail", Static).update(Content(fit_phrases(detail, width)))
+        self._show_charts(figures)
         self._show_breakdowns(figures)
         for key in PERIODS:
             self.query_one(f"#period-{key}", Button).set_class(key == figures.name, "-selected")
         self._show_store_status()
 
-    def _width(self, selector: str) -> int:
-        return max(20, (self.query_one(selector).content_size.width or self.size.width // 2) - 1)
-
-    def on_resize(self) -> None:
-        if self.dashboard is not None:
-            self.show(self.dashboard.figures)
+    def _show_charts(self, figures: Figures) -> None:
+        admin, threshold = self.config.admin, figures.summary.threshold
+        days = list(figures.days.items())
+        # Long periods in weeks or months, each the sum of its answers (never a maximum).
+        unit = "day" if len(days) <= 45 else "week" if len(days) <= 366 else "month"
+        self.query_one(TrendChart).show(group_days(days, unit), unit, threshold,
+                                        admin.target_csat)
+        for heatmap in self.query(HeatMap):
+            heatmap.show(figures.grid, threshold, admin.target_csat, admin.min_responses)
+        labels = self.config.texts().labels
+        for bars in self.query(DistributionBars):
+            bars.show(figures.summary, labels)
 
     def _show_breakdowns(self, figures: Figures) -> None:
         breakdown, threshold = figures.breakdown, figures.summary.threshold
         texts = self.config.texts()
-        reasons = sorted(breakdown.reasons.items(), key=lambda item: -item[1])
-        asked = sum(breakdown.reasons.values())
-        self.query_one("#reasons-breakdown", Static).update(
-            word_cells([f"{texts.reason_label(reason)}: {count} ({100 * count / asked:.0f} %)"
-                        for reason, count in reasons], self._width("#reasons-breakdown"))
-            if reasons else "No reasons given in this period.")
-        languages = sorted(breakdown.languages.items(), key=lambda item: -item[1].n)
+        reasons = with_other(dict(breakdown.reasons), TOP_REASONS)
+        self.query_one(ReasonBars).show(
+            [("other reasons" if reason is None else texts.reason_label(reason), count)
+             for reason, count in reasons],
+            sum(breakdown.reasons.values()), TOP_REASONS + 1)
+        counts = {code: tally.n for code, tally in breakdown.languages.items()}
+        rows: list[str] = []
+        for code, count in with_other(counts, TOP_LANGUAGES):
+            if code is None:
+                rows.append(f"other languages: {count:,}")
+                continue
+            tally = breakdown.languages[code]
+            value = csat_percent(tally, threshold)
+            name = (self.config.texts(code).name if code in self.config.kiosk.languages
+                    else plain(code, 16))
+            rows.append(f"{name}: {'—' if value is None else f'{value:.0f} %'} ({count:,})")
         self.query_one("#languages-breakdown", Static).update(
-            csat_cells([tally for _, tally in languages],
-                       [self.config.texts(code).name if code in self.config.kiosk.languages
-                        else code for code, _ in languages], threshold,
-                       self._width("#languages-breakdown"))
-            if languages else "No responses in this period.")
+            Content("   ".join(rows) if rows else "No answers in this period."))
         if self.config.nps.enabled:
             value, interval = nps(breakdown.nps), nps_interval(breakdown.nps)
-            self.query_one("#nps-figure", Static).update(
+            self.query_one("#nps-figure", Static).update(Content(
                 "No NPS answers in this period." if value is None or interval is None else
                 f"NPS {value:+.0f} (95 % interval {interval[0]:+.0f} to {interval[1]:+.0f}), "
-                f"{breakdown.nps.n} answer(s); promoters 9-10 minus detractors 0-6")
+                f"{breakdown.nps.n:,} answer(s); promoters 9-10 minus detractors 0-6"))
+        self._show_flagged(figures.summary)
 
-    @staticmethod
-    def _change_text(figures: Figures) -> str:
-        comparison = figures.comparison
-        if comparison.change is None:
-            return "No previous period to compare with."
-        arrow = "▲" if comparison.change > 0 else "▼" if comparison.change < 0 else "="
-        p = comparison.p_value
-        p_text = "p < 0.001" if p is not None and p < 0.001 else f"p = {p:.3f}"
-        verdict = (f"a real change ({p_text}, {comparison.test})" if comparison.significant
-                   else "within chance: not a significant change")
-        return (f"{arrow} {comparison.change:+.1f} points vs the previous "
-                f"{figures.period.days} day(s) ({comparison.previous:.1f} %): {verdict}")
+    def on_resize(self) -> None:
+        dashboard = self.dashboard
+        if dashboard is not None:
+            self.call_after_refresh(lambda: self.show(dashboard.figures))
+
+    def _flagged_words(self, summary: Summary) -> str:
+        included = self.dashboard is not None and self.dashboard.include_flagged
+        return (f"{summary.flagged:,} flagged tap(s) "
+                f"{'INCLUDED in' if included else 'left out of'} the figures")
 
     def _show_flagged(self, summary: Summary) -> None:
         rule = TapRule(self.config.misuse.max_taps, self.config.misuse.window_seconds).describe()
         included = self.dashboard is not None and self.dashboard.include_flagged
         note = self.query_one("#flagged-note", Static)
-        if not summary.flagged:
-            note.update(f"No flagged taps (rule: {rule}).")
-        elif included:
-            note.update(f"⚑ {summary.flagged} flagged tap(s) ({rule}) are INCLUDED in the figures.")
-        else:
-            note.update(f"⚑ {summary.flagged} flagged tap(s) ({rule}) left out of the figures.")
+        note.update(Content(f"No flagged taps (rule: {rule})." if not summary.flagged else
+                            f"⚑ {self._flagged_words(summary)} (rule: {rule})."))
         self.query_one("#toggle-flagged", Button).label = (
             "Leave out flagged" if included else "Include flagged")
+
+    def _show_store_status(self) -> None:
+        problems = self.store_problems()
+        self.query_one("#store-status", Static).update(Content("\n".join(problems)))
+        self.query_one("#store-status", Static).set_class(bool(problems), "-error")
+        self.query_one("#sync-status", Static).update(sync_line(self.config))
+
+    def store_problems(self) -> list[str]:
+        """One line per thing staff must know about the data (empty when all is well)."""
+        store = self.store
+        problems = []
+        if store.last_error:
+            problems.append(f"✖ {store.last_error} — {store.pending} tap(s) kept in memory, "
+                            "retrying")
+        elif store.pending:
+            problems.append(f"⚠ {store.pending:,} tap(s) not yet on disk")
+        if self._future_dated:
+            problems.append(f"⚠ {self._future_dated:,} answer(s) dated in the future: "
+                            "check the clock")
+        problems += [f"⚠ {damage.describe()}" for damage in store.damage]
+        if self._damaged_parts:
+            problems.append(f"⚠ {len(self._damaged_parts)} damaged part(s) of the data were moved "
+                            f"aside in {store.responses_dir} (*.damaged-*): every good "
+                            "record was kept; keep these files for support")
+        return problems
+
+    # -- actions -------------------------------------------------------------
+    def action_period(self, name: str) -> None:
+        dashboard = self.dashboard
+        if dashboard is not None:
+            self.show(dashboard.select(name))
+            self.call_after_refresh(lambda: self.show(dashboard.figures))
+
+    def action_page(self, name: str) -> None:
+        self.query_one("#pages", ContentSwitcher).current = name
+        self._mark_page(name)
+        dashboard = self.dashboard
+        if dashboard is not None:  # charts fit the page's size once it is shown
+            self.call_after_refresh(lambda: self.show(dashboard.figures))
+
+    def _mark_page(self, name: str) -> None:
+        for key in PAGES:
+            self.query_one(f"#page-{key}", Button).set_class(key == name, "-selected")
 
     def action_toggle_flagged(self) -> None:
         if self.dashboard is not None:
             self.show(self.dashboard.set_include_flagged(not self.dashboard.include_flagged))
 
-    def _show_store_status(self) -> None:
-        problems = []
-        if self.store.last_error:
-            problems.append(f"✖ {self.store.last_error} — {self.store.pending} tap(s) kept in "
-                            "memory, retrying")
-        problems += [f"⚠ {damage.describe()}" for damage in self.store.damage]
-        if self._damaged_parts:
-            problems.append(f"⚠ {len(self._damaged_parts)} damaged part(s) of the data were moved "
-                            f"aside in {self.store.responses_dir} (*.damaged-*): every good "
-                            "record was kept; keep these files for support")
-        status = self.query_one("#store-status", Static)
-        status.update("\n".join(problems))
-        status.set_class(bool(problems), "-error")
-
-    # -- actions -------------------------------------------------------------
-    def action_period(self, name: str) -> None:
-        if self.dashboard is not None:
-            self.show(self.dashboard.select(name))
-            self.call_after_refresh(lambda: self.show(self.dashboard.figures))
-
     def action_back(self) -> None:
         if self.is_current:
             self.dismiss("back")
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        button_id = event.button.id or ""
-        if button_id.startswith("period-"):
-            self.action_period(button_id.removeprefix("period-"))
-        elif button_id == "toggle-flagged":
-            self.action_toggle_flagged()
-        elif button_id == "back":
-            self.action_back()
-        elif button_id == "export":
-            from kiosk.screens.export import ExportScreen
+    def idle_lock(self) -> None:
+        """Idle: close any dialog over the view first, then leave it (PIN again)."""
+        while self.app.screen is not self and isinstance(self.app.screen, ModalScreen):
+            self.app.pop_screen()
+        if self.app.screen is self:
+            self.dismiss("back")
 
-            period = self.dashboard.figures.name if self.dashboard else "30d"
-            self.app.push_screen(ExportScreen(self.config, self.store, period))
-        elif button_id == "quit":
-            if self._quit_armed:
-                self.dismiss("quit")
-            else:
-                self._quit_armed = True
-                event.button.label = "Press again to quit"
-                self.set_timer(3.0, self._disarm_quit)
+    def action_export(self) -> None:
+        from kiosk.screens.export import ExportScreen
+
+        period = self.dashboard.figures.name if self.dashboard else "30d"
+        self.app.push_screen(ExportScreen(self.config, self.store, period,
+                                          on_activity=self._idle.restart))
+
+    @on(Button.Pressed, ".period")
+    def _period_pressed(self, event: Button.Pressed) -> None:
+        self.action_period((event.button.id or "").removeprefix("period-"))
+
+    @on(Button.Pressed, ".page")
+    def _page_pressed(self, event: Button.Pressed) -> None:
+        self.action_page((event.button.id or "").removeprefix("page-"))
+
+    @on(Button.Pressed, "#toggle-flagged")
+    def _flagged_pressed(self) -> None:
+        self.action_toggle_flagged()
+
+    @on(Button.Pressed, "#back")
+    def _back_pressed(self) -> None:
+        self.action_back()
+
+    @on(Button.Pressed, "#export")
+    def _export_pressed(self) -> None:
+        self.action_export()
+
+    @on(Button.Pressed, "#quit")
+    def _quit_pressed(self, event: Button.Pressed) -> None:
+        if self._quit_armed:
+            self.dismiss("quit")
+            return
+        self._quit_armed = True
+        event.button.label = "Again to quit"
+        self.set_timer(3.0, self._disarm_quit)
 
     def _disarm_quit(self) -> None:
         self._quit_armed = False

@@ -1,13 +1,16 @@
 """After a low score: "What went wrong?" with reason buttons, Skip, optional comment."""
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Center, Grid, Vertical
-from textual.widgets import Button, Input, Static
+from textual.containers import Grid, Vertical
+from textual.widgets import Input
 
-from kiosk.i18n import Texts
-from kiosk.screens.afterthought import AfterthoughtScreen
+from kiosk.i18n import Texts, shows_keys
+from kiosk.screens.afterthought import AfterthoughtScreen, Countdown
+from kiosk.widgets.headline import Headline
+from kiosk.widgets.tap import TapButton
 
 COMMENT_MAX = 200
 
@@ -15,7 +18,6 @@ COMMENT_MAX = 200
 class FollowupScreen(AfterthoughtScreen):
     """Dismisses with (reason id or None, comment or None); times out to Skip."""
 
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]  # one-row buttons when short
     AUTO_FOCUS = ""  # digits pick reasons; the comment box takes focus after one
 
     BINDINGS = [
@@ -24,30 +26,30 @@ class FollowupScreen(AfterthoughtScreen):
     ]
 
     def __init__(self, texts: Texts, reasons: tuple[str, ...], seconds: float,
-                 comment: bool = False) -> None:
+                 comment: bool = False, input_mode: str = "both") -> None:
         super().__init__(id="followup")
         self.texts = texts
         self.reasons = reasons
         self.seconds = seconds
         self.comment = comment
+        self.input_mode = input_mode
         self.reason: str | None = None
 
     def compose(self) -> ComposeResult:
-        with Center():
-            with Vertical(id="followup-box"):
-                yield Static(self.texts.followup_question, id="followup-question", markup=False)
-                with Grid(id="reasons"):
-                    for n, reason in enumerate(self.reasons, 1):
-                        button = Button(f"{n} {self.texts.reason_label(reason)}",
-                                        id=f"reason-{n}", classes="reason")
-                        button.can_focus = False
-                        yield button
-                if self.comment:
-                    yield Input(placeholder=self.texts.comment_prompt, id="comment",
-                                max_length=COMMENT_MAX)
-                skip = Button(f"0 {self.texts.skip}", id="skip")
-                skip.can_focus = False
-                yield skip
+        keys = shows_keys(self.input_mode)
+        with Vertical(id="followup-box"):
+            yield Headline(self.texts.followup_question, id="followup-question", share=0.3)
+            with Grid(id="reasons"):
+                for n, reason in enumerate(self.reasons, 1):
+                    label = self.texts.reason_label(reason)
+                    yield TapButton(f"{n}  {label}" if keys else label,
+                                    id=f"reason-{n}", classes="reason")
+            if self.comment:
+                yield Input(placeholder=self.texts.comment_prompt, id="comment",
+                            max_length=COMMENT_MAX)
+            yield TapButton(f"0  {self.texts.skip}" if keys else self.texts.skip, id="skip",
+                            classes="skip")
+            yield Countdown(id="countdown")
 
     def action_reason(self, n: int) -> None:
         if not self._armed() or n > len(self.reasons):
@@ -68,14 +70,16 @@ class FollowupScreen(AfterthoughtScreen):
         if self.is_current:
             self.dismiss((self.reason, comment))
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    @on(Input.Submitted)
+    def _comment_sent(self, event: Input.Submitted) -> None:
         text = " ".join(event.value.split())[:COMMENT_MAX]
         self._finish(text or None)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        button_id = event.button.id or ""
-        if button_id == "skip":
-            if self._armed():
-                self.action_skip()
-        elif button_id.startswith("reason-"):
-            self.action_reason(int(button_id.removeprefix("reason-")))
+    @on(TapButton.Pressed, "#skip")
+    def _skip_tapped(self) -> None:
+        if self._armed():
+            self.action_skip()
+
+    @on(TapButton.Pressed, ".reason")
+    def _reason_tapped(self, event: TapButton.Pressed) -> None:
+        self.action_reason(int((event.button.id or "").removeprefix("reason-")))

@@ -1,23 +1,27 @@
 """PIN entry between the survey and the admin view: keypad, dots, lockout."""
 from __future__ import annotations
 
+from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Center, Vertical
+from textual.containers import Horizontal, Vertical
 from textual.events import Key, MouseDown
 from textual.screen import Screen
-from textual.widgets import Button, Static
+from textual.widgets import Static
 
 from kiosk.pin import MAX_DIGITS, PinVault
 from kiosk.screens.idle import IdleTimer
 from kiosk.widgets.keypad import Keypad
+from kiosk.widgets.tap import TapButton
 
 
 class PinScreen(Screen[bool]):
     """Dismisses with True on the right PIN, False on cancel or idle."""
 
-    # On a short terminal the keypad keys shrink to one row each.
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (28, "-tall")]
+    # Below 24 rows the keypad keys are two rows tall instead of three.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-wide")]
 
     BINDINGS = [
         *(Binding(str(d), f"digit('{d}')", show=False) for d in range(10)),
@@ -31,17 +35,16 @@ class PinScreen(Screen[bool]):
         self.vault = vault
         self.idle_seconds = idle_seconds
         self.entered = ""
+        self._message = ""  # "Wrong PIN": shown until the next key
 
     def compose(self) -> ComposeResult:
-        with Center():
-            with Vertical(id="pin-box"):
+        with Horizontal(id="pin-box"):
+            with Vertical(id="pin-side"):
                 yield Static("Staff access", id="pin-title")
                 yield Static("", id="pin-dots")
                 yield Static("", id="pin-message")
-                yield Keypad(id="keypad")
-                cancel = Button("Cancel", id="pin-cancel", variant="default")
-                cancel.can_focus = False
-                yield cancel
+                yield TapButton("Cancel", id="pin-cancel")
+            yield Keypad(id="keypad")
 
     def on_mount(self) -> None:
         self._idle = IdleTimer(self, self.idle_seconds, self.action_cancel)
@@ -58,31 +61,41 @@ class PinScreen(Screen[bool]):
     def on_mouse_down(self, event: MouseDown) -> None:
         self._touch()
 
+    def _next_key(self) -> None:
+        """A key was pressed: the last "Wrong PIN" has been read."""
+        self._message = ""
+
     def _show_state(self, message: str | None = None) -> None:
         self.query_one("#pin-dots", Static).update(
             " ".join("●" for _ in self.entered) or "Enter the PIN")
         note = self.query_one("#pin-message", Static)
         if not self.vault.is_set():
             note.update("No admin PIN is set. On this machine run:  kiosk set-pin")
-            note.set_class(True, "-error")
+            note.set_class(True, "-error", "answer-1")
             return
         wait = self.vault.locked_for()
-        if wait > 0:
-            message = f"Too many wrong PINs. Locked for {wait:.0f} s."
-        if self.vault.problem:  # a full or failing disk: the lock still holds in memory
-            message = f"{message} {self.vault.problem}" if message else self.vault.problem
         if message is not None:
-            note.update(message)
-            note.set_class(True, "-error")
-        elif not self.entered:
+            self._message = message  # shown until the next key
+        shown: str | None = self._message or None
+        if wait > 0:
+            shown = f"Too many wrong PINs. Locked for {wait:.0f} s."
+        if self.vault.problem:  # a full or failing disk: the lock still holds in memory
+            shown = f"{shown} {self.vault.problem}" if shown else self.vault.problem
+        if shown is not None:
+            note.update(Text(shown))
+            note.set_class(True, "-error", "answer-1")
+        else:
             note.update("")
+            note.set_class(False, "-error", "answer-1")
 
     def action_digit(self, digit: str) -> None:
+        self._next_key()
         if len(self.entered) < MAX_DIGITS:
             self.entered += digit
         self._show_state()
 
     def action_back(self) -> None:
+        self._next_key()
         self.entered = self.entered[:-1]
         self._show_state()
 
@@ -103,7 +116,8 @@ class PinScreen(Screen[bool]):
         if self.is_current:
             self.dismiss(False)
 
-    def on_keypad_pressed(self, event: Keypad.Pressed) -> None:
+    @on(Keypad.Pressed)
+    def _keypad_pressed(self, event: Keypad.Pressed) -> None:
         self._touch()
         if event.key == "back":
             self.action_back()
@@ -112,6 +126,6 @@ class PinScreen(Screen[bool]):
         else:
             self.action_digit(event.key)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "pin-cancel":
-            self.action_cancel()
+    @on(TapButton.Pressed, "#pin-cancel")
+    def _cancel_tapped(self) -> None:
+        self.action_cancel()

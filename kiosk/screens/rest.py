@@ -1,56 +1,34 @@
-"""Between customers: the calm attract screen, and the closed screen outside opening hours."""
+"""Outside opening hours: the closed screen.  (Resting between customers is the
+survey's own quiet state, so that its answers stay on screen and tappable.)"""
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Center, Middle
-from textual.events import Key, MouseDown
 from textual.screen import Screen
 from textual.widgets import Static
 
-
-class AttractScreen(Screen[None]):
-    """Shown after the idle time; any key or tap wakes the survey (and is not an answer)."""
-
-    def __init__(self, question: str, message: str) -> None:
-        super().__init__(id="attract")
-        self.question = question
-        self.message = message
-
-    def compose(self) -> ComposeResult:
-        with Middle():
-            with Center():
-                yield Static(self.question, id="attract-question", markup=False)
-            with Center():
-                yield Static(self.message, id="attract-message", markup=False)
-
-    def on_key(self, event: Key) -> None:
-        event.stop()
-        self._wake()
-
-    def on_mouse_down(self, event: MouseDown) -> None:
-        event.stop()
-        self._wake()
-
-    def _wake(self) -> None:
-        if self.is_current:
-            self.dismiss(None)
+from kiosk.messages import AdminRequested
+from kiosk.screens.survey import ADMIN_BINDING
 
 
 class ClosedScreen(Screen[None]):
     """Outside opening hours: nothing can be answered; it leaves by itself at opening."""
 
-    def __init__(self, message: str, is_open: Callable[[], bool], admin_key: str) -> None:
+    BINDINGS = [Binding("f12", "request_admin", show=False, id=ADMIN_BINDING)]
+
+    def __init__(self, message: str, is_open: Callable[[], bool]) -> None:
         super().__init__(id="closed")
         self.message = message
         self.is_open = is_open
-        self._bindings.bind(admin_key, "app.open_admin", show=False)
 
     def compose(self) -> ComposeResult:
         with Middle():
             with Center():
-                yield Static(self.message, id="closed-message", markup=False)
+                yield Static(Text(self.message), id="closed-message")
 
     def on_mount(self) -> None:
         self.set_interval(15, self.check)
@@ -58,3 +36,6 @@ class ClosedScreen(Screen[None]):
     def check(self) -> None:
         if self.is_current and self.is_open():
             self.dismiss(None)
+
+    def action_request_admin(self) -> None:
+        self.post_message(AdminRequested())

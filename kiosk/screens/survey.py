@@ -3,29 +3,37 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from time import monotonic
-from typing import TYPE_CHECKING, cast
 
+from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.events import Click, Key, MouseDown
+from textual.events import Click, Key, MouseDown, Resize
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Static
 
 from kiosk.i18n import Texts
-from kiosk.messages import RatingChosen
+from kiosk.messages import AdminRequested, RatingChosen
 from kiosk.screens.idle import IdleTimer
+from kiosk.widgets.headline import Headline
 from kiosk.widgets.rating import LanguageChoice, RatingOption
 
-if TYPE_CHECKING:
-    from kiosk.app import KioskApp
+# The binding id the app maps to ``[admin] key`` through its keymap.
+ADMIN_BINDING = "open_admin"
+CHIP_MIN_WIDTH = 8  # a language chip is at least this wide (a fingertip)
+
 
 
 class SurveyScreen(Screen[None]):
     """Answerable with keys 1-5, arrows + Enter, or a click/tap on an option.
 
     The language bar (tap a name, or key L for the next one) switches every text;
-    the next customer starts in the default language again."""
+    the next customer starts in the default language again.  After
+    ``attract_seconds`` without anyone the screen rests: a headline invites the
+    next customer while the five answers stay on screen, and a tap on one of them
+    records it."""
 
     BINDINGS = [
         Binding("1", "choose(1)", show=False),
@@ -39,21 +47,28 @@ class SurveyScreen(Screen[None]):
         Binding("down", "move(1)", show=False),
         Binding("enter,space", "choose_highlighted", show=False),
         Binding("l", "next_language", show=False),
+        Binding("f12", "request_admin", show=False, id=ADMIN_BINDING),
     ]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-wide")]
 
     ADMIN_TAPS = 5  # taps on the question within ADMIN_TAP_SECONDS open the PIN screen
     ADMIN_TAP_SECONDS = 3.0
 
+    resting: reactive[bool] = reactive(False, init=False)
+
     def __init__(self, texts_for: Callable[[str], Texts], languages: tuple[str, ...],
                  default_language: str, idle_reset_seconds: float,
-                 admin_key: str = "f12", attract_seconds: float = 0.0) -> None:
+                 attract_seconds: float = 0.0, input_mode: str = "both",
+                 attract_message: str = "") -> None:
         super().__init__(id="survey")
-        self._bindings.bind(admin_key, "app.open_admin", show=False)
         self._question_taps: list[float] = []
         self.texts_for = texts_for
         self.languages = languages
         self.default_language = default_language
         self.language = default_language
+        self.input_mode = input_mode
+        self.attract_message = attract_message  # "" : the language's own text
         self._idle = IdleTimer(self, idle_reset_seconds, self.reset)
         self._attract = IdleTimer(self, attract_seconds, self._rest)
         self.highlighted: int | None = None
@@ -65,15 +80,17 @@ class SurveyScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         texts = self.texts
-        yield Static(texts.question, id="question", markup=False)
+        yield Headline(texts.question, id="question")
         with Horizontal(id="options"):
             for score, label in enumerate(texts.labels, 1):
                 yield RatingOption(score, label)
-        yield Static(texts.hint, id="hint", markup=False)
+        yield Static(Text(texts.hint_for(self.input_mode)), id="hint")
         if len(self.languages) > 1:
             with Horizontal(id="languages"):
                 for code in self.languages:
-                    yield LanguageChoice(code, self.texts_for(code).name)
+                    name = self.texts_for(code).name
+                    short = name if len(name) <= CHIP_MIN_WIDTH - 2 else code.upper()
+                    yield LanguageChoice(code, name, short)
 
     def on_mount(self) -> None:
         self._attract.restart()
@@ -86,10 +103,29 @@ class SurveyScreen(Screen[None]):
     def on_screen_suspend(self) -> None:
         self._idle.stop()
         self._attract.stop()
+        self.resting = False
 
+    def on_resize(self, event: Resize) -> None:
+        """Full language names where they all fit on one row, short ones otherwise."""
+        chips = list(self.query(LanguageChoice))
+        needed = sum(max(CHIP_MIN_WIDTH, len(c.full_name) + 2) + 1 for c in chips)
+        for chip in chips:
+            chip.show_short(needed > event.size.width)
+
+    # -- resting ------------------------------------------------------------
     def _rest(self) -> None:
         if self.is_current:
-            cast("KioskApp", self.app).action_rest()
+            self.resting = True
+
+    def watch_resting(self, resting: bool) -> None:
+        self.set_class(resting, "-resting")
+        self._show_texts()
+
+    def _show_texts(self) -> None:
+        texts = self.texts
+        headline = (self.attract_message or texts.attract) if self.resting else texts.question
+        self.query_one("#question", Headline).text = headline
+        self.query_one("#hint", Static).update(Text(texts.hint_for(self.input_mode)))
 
     def reset(self) -> None:
         """Back to a clean question, in the default language, for the next customer."""
@@ -99,7 +135,8 @@ class SurveyScreen(Screen[None]):
             self.set_language(self.default_language)
 
     def _touch(self) -> None:
-        """Someone is here: push the idle reset and the attract screen back."""
+        """Someone is here: wake up, push the idle reset and the rest back."""
+        self.resting = False
         self._idle.restart()
         self._attract.restart()
 
@@ -113,8 +150,7 @@ class SurveyScreen(Screen[None]):
     def set_language(self, code: str) -> None:
         self.language = code
         texts = self.texts
-        self.query_one("#question", Static).update(texts.question)
-        self.query_one("#hint", Static).update(texts.hint)
+        self._show_texts()
         for option in self.query(RatingOption):
             option.set_label(texts.labels[option.score - 1])
         self._mark_language()
@@ -129,7 +165,8 @@ class SurveyScreen(Screen[None]):
             self.set_language(self.languages[(index + 1) % len(self.languages)])
             self._touch()
 
-    def on_language_choice_chosen(self, event: LanguageChoice.Chosen) -> None:
+    @on(LanguageChoice.Chosen)
+    def _language_chosen(self, event: LanguageChoice.Chosen) -> None:
         event.stop()
         self.set_language(event.code)
         self._touch()
@@ -157,7 +194,11 @@ class SurveyScreen(Screen[None]):
         self._set_highlight(score)
         self.post_message(RatingChosen(score, self.language))
 
-    def on_click(self, event: Click) -> None:
+    def action_request_admin(self) -> None:
+        self.post_message(AdminRequested())
+
+    @on(Click)
+    def _question_tapped(self, event: Click) -> None:
         """Five taps on the question within three seconds: staff on a touch screen."""
         if event.widget is None or event.widget.id != "question":
             return
@@ -166,8 +207,9 @@ class SurveyScreen(Screen[None]):
                                if now - t <= self.ADMIN_TAP_SECONDS] + [now]
         if len(self._question_taps) >= self.ADMIN_TAPS:
             self._question_taps = []
-            cast("KioskApp", self.app).action_open_admin()
+            self.action_request_admin()
 
-    def on_rating_option_pressed(self, event: RatingOption.Pressed) -> None:
+    @on(RatingOption.Pressed)
+    def _option_pressed(self, event: RatingOption.Pressed) -> None:
         event.stop()
         self.action_choose(event.score)

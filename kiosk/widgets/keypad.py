@@ -1,10 +1,12 @@
 """An on-screen PIN keypad for touch screens (its keys never take focus)."""
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Grid
 from textual.message import Message
-from textual.widgets import Button
+
+from kiosk.widgets.tap import TapButton
 
 KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "⌫", "0", "OK")
 
@@ -18,10 +20,9 @@ class Keypad(Grid):
     def compose(self) -> ComposeResult:
         for key in KEYS:
             name = {"⌫": "back", "OK": "ok"}.get(key, key)
-            button = Button(key, id=f"key-{name}", classes="keypad-key")
-            button.can_focus = False  # Enter must submit, not press a focused digit
-            yield button
+            yield TapButton(key, id=f"key-{name}", classes="keypad-key")
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    @on(TapButton.Pressed)
+    def _key_tapped(self, event: TapButton.Pressed) -> None:
         event.stop()
         self.post_message(self.Pressed((event.button.id or "").removeprefix("key-")))

@@ -1,0 +1,134 @@
+"""The chain's figures from the tallies: every site, the chain, one site in detail.
+
+Only ``fleet.day_tallies`` is read (one row per kiosk and day, kept by the
+database in the same transaction as the responses), so a refresh costs the
+same at 10 million responses as at 10 thousand.  The arithmetic is scoring/'s:
+the same Tally and Summary as ``kiosk stats`` on the counter.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from scoring import Summary, Tally, csat_percent, summarize
+
+TREND_DAYS = 7  # the trend compares the last 7 days with the 7 before
+
+_SCORES = ", ".join(f"sum(s{i})" for i in range(1, 6))
+_FLAGGED = ", ".join(f"sum(f{i})" for i in range(1, 6))
+
+
+def _window(where: str, name: str) -> str:
+    """Sums of s1..s5 over the days of a trend window, as columns name1..name5."""
+    return ", ".join(f"sum(s{i}) FILTER (WHERE {where}) AS {name}{i}" for i in range(1, 6))
+
+
+# All-time totals from fleet.kiosk_totals (one row a site), the trend windows from
+# the last 2 x TREND_DAYS days of fleet.day_tallies (an index range).
+OVERVIEW_SQL = f"""
+WITH recent AS (
+    SELECT kiosk_id, {_window("local_day > %(middle)s", "r")},
+           {_window("local_day <= %(middle)s", "p")}
+    FROM fleet.day_tallies
+    WHERE local_day > %(start)s AND local_day <= %(today)s
+    GROUP BY kiosk_id
+)
+SELECT k.kiosk_id, t.s1, t.s2, t.s3, t.s4, t.s5, t.f1, t.f2, t.f3, t.f4, t.f5,
+       r1, r2, r3, r4, r5, p1, p2, p3, p4, p5
+FROM fleet.kiosks AS k
+LEFT JOIN fleet.kiosk_totals AS t USING (kiosk_id)
+LEFT JOIN recent USING (kiosk_id)
+ORDER BY k.kiosk_id
+"""
+
+SITE_SQL = f"""
+SELECT {_SCORES}, {_FLAGGED} FROM fleet.day_tallies
+WHERE kiosk_id = %(kiosk)s
+  AND (%(since)s::date IS NULL OR local_day >= %(since)s::date)
+  AND (%(until)s::date IS NULL OR local_day <= %(until)s::date)
+"""
+
+
+def _tally(values: Any) -> Tally:
+    counts = [int(v or 0) for v in values[:5]]
+    flagged = [int(v or 0) for v in values[5:10]] if len(values) >= 10 else []
+    return Tally.from_counts(counts, flagged)
+
+
+@dataclass(frozen=True)
+class SiteFigures:
+    kiosk_id: str
+    summary: Summary  # all answers of the site (like `kiosk stats` with no period)
+    recent: float | None  # CSAT of the last TREND_DAYS days
+    previous: float | None  # CSAT of the TREND_DAYS days before
+    below_chain: bool  # the 95 % interval lies entirely below the chain's CSAT
+
+    @property
+    def trend(self) -> float | None:
+        if self.recent is None or self.previous is None:
+            return None
+        return self.recent - self.previous
+
+
+@dataclass(frozen=True)
+class FleetFigures:
+    chain: Summary
+    sites: list[SiteFigures]
+    target: float
+
+
+def fleet_figures(conn: Any, today: date, *, threshold: int = 4, min_responses: int = 30,
+                  target: float = 80.0) -> FleetFigures:
+    """Every registered site and the whole chain, from ``fleet.day_tallies``."""
+    rows = conn.execute(OVERVIEW_SQL, {
+        "today": today, "middle": today - timedelta(days=TREND_DAYS),
+        "start": today - timedelta(days=2 * TREND_DAYS)}).fetchall()
+    chain_tally = Tally()
+    parsed = []
+    for row in rows:
+        total = _tally(row[1:11])
+        chain_tally.update(total)
+        recent = csat_percent(_tally(row[11:16]), threshold)
+        previous = csat_percent(_tally(row[16:21]), threshold)
+        parsed.append((row[0], summarize(total, threshold, min_responses), recent, previous))
+    chain = summarize(chain_tally, threshold, min_responses)
+    sites = [SiteFigures(kiosk_id, summary, recent, previous,
+                         below_chain=_below(summary, chain))
+             for kiosk_id, summary, recent, previous in parsed]
+    return FleetFigures(chain, sites, target)
+
+
+def _below(site: Summary, chain: Summary) -> bool:
+    return site.ci95 is not None and chain.csat is not None and site.ci95[1] < chain.csat
+
+
+def site_summary(conn: Any, kiosk_id: str, *, threshold: int = 4, min_responses: int = 30,
+                 since: date | None = None, until: date | None = None) -> Summary:
+    """One site's figures over [since, until]: what `kiosk stats` prints on its counter."""
+    row = conn.execute(SITE_SQL, {"kiosk": kiosk_id, "since": since, "until": until}).fetchone()
+    return summarize(_tally(row), threshold, min_responses)
+
+
+
+class FleetSource:
+    """The fleet view's one door to the database (a head-office login, read only).
+    Each call opens its own short connection: it runs in a worker thread."""
+
+    def __init__(self, url: str, password: str | None = None) -> None:
+        self.url = url
+        self.password = password
+
+    def overview(self, today: date, *, threshold: int, min_responses: int,
+                 target: float) -> FleetFigures:
+        from kiosk.fleet.connection import connect
+
+        with connect(self.url, self.password) as conn:
+            return fleet_figures(conn, today, threshold=threshold,
+                                 min_responses=min_responses, target=target)
+
+    def site(self, kiosk_id: str, *, threshold: int, min_responses: int) -> Summary:
+        from kiosk.fleet.connection import connect
+
+        with connect(self.url, self.password) as conn:
+            return site_summary(conn, kiosk_id, threshold=threshold, min_responses=min_responses)

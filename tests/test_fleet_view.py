@@ -1,0 +1,101 @@
+"""The fleet view over a real PostgreSQL: the same numbers as `kiosk stats` on each counter."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import date
+
+import pytest
+from conftest import wait_until
+from fleet_pg import kiosk_config, owner_conn, responses, unique_id, write_responses
+from textual.widgets import DataTable
+
+from kiosk.config import load_config
+from kiosk.fleet.figures import FleetSource, fleet_figures, site_summary
+from kiosk.fleet.schema import add_viewer
+from kiosk.fleet.sync import Syncer
+from kiosk.pin import PinVault
+from kiosk.report import stats_summary, stats_table
+from kiosk.screens.fleet import BELOW_MARK, FleetApp, FleetScreen, SiteScreen
+from kiosk.store import ResponseStore
+
+pytest_plugins = ("fleet_pg",)  # the pg and fleet_db fixtures
+
+TODAY = date(2026, 11, 20)
+
+
+@pytest.fixture
+def chain(fleet_db, tmp_path):
+    """Three synced sites; the last one answers badly (its interval is below the chain)."""
+    cluster, url = fleet_db
+    sites = {}
+    for n, kiosk in enumerate((unique_id("north"), unique_id("south"), unique_id("poor"))):
+        config = load_config(kiosk_config(tmp_path, cluster, url, kiosk))
+        made = responses(kiosk, 900, per_day=60, seed=n + 1)
+        if n == 2:
+            made = [replace(r, score=min(r.score, 3), label="Neutral") if i % 2 else r
+                    for i, r in enumerate(made)]
+        write_responses(config.data_dir, made)
+        syncer = Syncer(config)
+        syncer.run_once()
+        syncer.close()
+        sites[kiosk] = config
+    return cluster, url, sites
+
+
+def test_each_sites_figures_equal_kiosk_stats_on_its_own_data(chain):
+    cluster, url, sites = chain
+    with owner_conn(cluster, url) as conn:
+        for kiosk, config in sites.items():
+            fleet = site_summary(conn, kiosk, threshold=config.survey.satisfied_threshold,
+                                 min_responses=config.admin.min_responses)
+            local = stats_summary(ResponseStore(config.data_dir), config)
+            assert fleet.to_json() == local.to_json()
+            printed = subprocess.run([sys.executable, "-m", "kiosk", "stats", "--json",
+                                      "--config", str(config.path)],
+                                     capture_output=True, text=True, timeout=60)
+            assert json.loads(printed.stdout) == fleet.to_json()
+        figures = fleet_figures(conn, TODAY)
+    by_site = {site.kiosk_id: site for site in figures.sites}
+    assert set(by_site) == set(sites)
+    assert figures.chain.responses == sum(s.summary.responses for s in figures.sites)
+    poor = next(k for k in sites if k.startswith("poor"))
+    assert [k for k, s in by_site.items() if s.below_chain] == [poor]
+    assert by_site[poor].summary.ci95[1] < figures.chain.csat
+
+
+async def test_fleet_view_behind_the_pin_lists_marks_and_opens_a_site(chain, monkeypatch):
+    cluster, url, sites = chain
+    with owner_conn(cluster, url) as conn:
+        viewer = add_viewer(conn, f"office_{unique_id('v').replace('-', '_')}")
+    database = url.rsplit("/", 1)[1]
+    config = next(iter(sites.values()))
+    PinVault(config.data_dir).set_pin("2468")
+    source = FleetSource(cluster.url(user=viewer.role, database=database), viewer.password)
+    app = FleetApp(config, source.url, source=source, today=lambda: TODAY)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(*"2468", "enter")
+        await wait_until(lambda: isinstance(app.screen, FleetScreen), what="the fleet view")
+        screen = app.screen
+        await wait_until(lambda: screen.figures is not None, timeout=20, what="the figures")
+        table = screen.query_one(DataTable)
+        assert table.row_count == 3
+        rows = {str(table.get_row_at(i)[0]): table.get_row_at(i) for i in range(3)}
+        poor = next(k for k in sites if k.startswith("poor"))
+        assert str(rows[poor][-1]) == BELOW_MARK
+        assert all(str(row[-1]) == "" for k, row in rows.items() if k != poor)
+        table.move_cursor(row=list(rows).index(poor))
+        await pilot.press("enter")
+        await wait_until(lambda: isinstance(app.screen, SiteScreen), what="the site view")
+        site = app.screen
+        await wait_until(lambda: site.summary is not None, timeout=20, what="the site figures")
+        own = sites[poor]
+        expected = stats_table(stats_summary(ResponseStore(own.data_dir), own), own)
+        shown = str(site.query_one("#site-figures").render())
+        assert shown == expected
+        assert site.summary.to_json() == stats_summary(ResponseStore(own.data_dir),
+                                                       own).to_json()
+        await pilot.press("escape")
+        await wait_until(lambda: isinstance(app.screen, FleetScreen), what="back to the fleet")

@@ -51,7 +51,8 @@ class ResponseStore:
     def open_writer(self) -> ResponseStore:
         """Take the data dir's lock and start the writer thread."""
         self._take_lock("stop it first or start with --data-dir pointing elsewhere")
-        self._writer = JournalWriter(self.reader, retry_seconds=self.retry_seconds)
+        self._writer = JournalWriter(self.reader, retry_seconds=self.retry_seconds,
+                                     lock_fd=self._lock_fd)
         self._writer.start()
         return self
 

@@ -443,15 +443,29 @@ def test_a_summaries_file_that_is_a_device_is_ignored_not_read_forever(tmp_path)
 
 
 
-@pytest.mark.xfail(strict=True, reason="day files keep the zone they were filed in: a "
-                   "changed [kiosk] timezone re-buckets hours but not days (needs re-filing)")
-def test_a_changed_zone_counts_old_answers_under_their_day_in_the_new_zone(tmp_path):
+def test_the_data_dir_keeps_its_zone_and_a_contradicting_config_is_refused(tmp_path, monkeypatch):
+    """Day files hold local days of one zone: a data dir records it when first written,
+    every process without a configured zone reads it in that zone whatever its TZ, and a
+    config naming another zone is refused in one line instead of re-bucketing days."""
+    from kiosk.config import ConfigError, load_config
+
     late = datetime(2026, 11, 20, 23, 30, tzinfo=UTC)  # 00:30 on the 21st in Paris
-    store = ResponseStore(tmp_path, tz="UTC")
+    data = tmp_path / "data"
+    (tmp_path / "paris.toml").write_text('[kiosk]\ntimezone = "Europe/Paris"\n')
+    (tmp_path / "plain.toml").write_text("")
+    (tmp_path / "ny.toml").write_text('[kiosk]\ntimezone = "America/New_York"\n')
+    paris = load_config(tmp_path / "paris.toml", str(data))
+    store = ResponseStore(data, tz=paris.kiosk.timezone)
     store.write_now([make(late)])
     store.close()
-    paris = ResponseStore(tmp_path, tz="Europe/Paris")
-    assert list(paris.day_totals()) == [datetime(2026, 11, 21).date()]
+    monkeypatch.setenv("TZ", "UTC")  # another process, another zone, no zone configured
+    plain = load_config(tmp_path / "plain.toml", str(data))
+    assert plain.kiosk.timezone == "Europe/Paris"
+    assert list(ResponseStore(data, tz=plain.kiosk.timezone).day_totals()) == [
+        datetime(2026, 11, 21).date()]
+    with pytest.raises(ConfigError, match="filed by day in 'Europe/Paris'") as refused:
+        load_config(tmp_path / "ny.toml", str(data))
+    assert "\n" not in str(refused.value)
 
 
 def test_the_id_scan_agrees_with_the_readers_on_foreign_lines(tmp_path):

@@ -21,6 +21,7 @@ from kiosk.pin import PinVault
 from kiosk.report import stats_summary
 from kiosk.screens.admin import AdminScreen
 from kiosk.screens.fleet import BELOW_MARK, FleetApp, FleetScreen
+from kiosk.screens.pin import PinScreen
 from kiosk.store import ResponseStore
 from kiosk.widgets.charts import HeatMap, ReasonBars
 
@@ -134,3 +135,25 @@ async def test_fleet_view_behind_the_pin_lists_marks_and_opens_the_sites_admin_v
         assert export.disabled and "counter" in str(export.label)
         await pilot.press("escape")
         await wait_until(lambda: isinstance(app.screen, FleetScreen), what="back to the fleet")
+
+
+async def test_idle_in_a_sites_admin_view_locks_the_whole_fleet(chain):
+    cluster, url, sites = chain
+    with owner_conn(cluster, url) as conn:
+        viewer = add_viewer(conn, f"office_{unique_id('v').replace('-', '_')}")
+    config = next(iter(sites.values()))
+    config = replace(config, admin=replace(config.admin, idle_lock_seconds=1.0))
+    PinVault(config.data_dir).set_pin("2468")
+    source = FleetSource(cluster.url(user=viewer.role, database=url.rsplit("/", 1)[1]),
+                         viewer.password)
+    app = FleetApp(config, source.url, source=source, today=lambda: TODAY, hour=lambda: 15)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press(*"2468", "enter")
+        await wait_until(lambda: isinstance(app.screen, FleetScreen), what="the fleet view")
+        await pilot.press("enter")  # the first site
+        await wait_until(lambda: isinstance(app.screen, AdminScreen), what="a site's admin view")
+        await wait_until(lambda: isinstance(app.screen, PinScreen), timeout=10,
+                         what="the PIN screen after the idle time")
+        assert not any(isinstance(s, (FleetScreen, AdminScreen)) for s in app.screen_stack)
+        await pilot.press(*"2468", "enter")  # the same PIN opens the fleet again
+        await wait_until(lambda: isinstance(app.screen, FleetScreen), what="the fleet again")

@@ -17,6 +17,7 @@ from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.events import Key, MouseDown
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
@@ -26,6 +27,7 @@ from kiosk.fleet.figures import FleetFigures, FleetSource, SiteFigures
 from kiosk.palette import apply_palette
 from kiosk.pin import PinVault
 from kiosk.screens.admin import AdminScreen
+from kiosk.screens.idle import IdleTimer
 from kiosk.screens.pin import PinScreen
 from scoring import Summary
 
@@ -158,7 +160,8 @@ def site_admin(config: Config, fleet: FleetSource, kiosk_id: str, today: Callabl
 
 
 class FleetApp(App[None]):
-    """PIN (the data dir's admin PIN), then the fleet screen; Esc locks again."""
+    """PIN (the data dir's admin PIN), then the fleet screen; Esc locks again, and so
+    does ``[admin] idle_lock_seconds`` without a key or a click, whatever is open."""
 
     CSS_PATH = "../kiosk.tcss"
     TITLE = "csat-kiosk fleet"
@@ -174,19 +177,43 @@ class FleetApp(App[None]):
         self.today = today
         self.hour = hour
         self.refresh_seconds = refresh_seconds
+        self.pin_vault = PinVault(config.data_dir)  # one per process, as on the counter
+        self._idle = IdleTimer(self, config.admin.idle_lock_seconds, self.idle_lock)
+        self._unlocked = False
 
     def on_mount(self) -> None:
         apply_palette(self)  # the admin view's colours, as on the counter
         self._ask_pin()
 
     def _ask_pin(self) -> None:
-        self.push_screen(PinScreen(PinVault(self.config.data_dir),
-                                   self.config.admin.idle_lock_seconds), self._after_pin)
+        self._unlocked = False
+        self._idle.stop()  # the PIN screen times out by itself
+        self.push_screen(PinScreen(self.pin_vault, self.config.admin.idle_lock_seconds),
+                         self._after_pin)
 
     def _after_pin(self, ok: bool | None) -> None:
         if ok:
             self.push_screen(FleetScreen(self.config, self.source, self.today,
                                          self.refresh_seconds, self.hour),
                              lambda _: self._ask_pin())
+            self._unlocked = True
+            self._idle.restart()
         else:
             self.exit()
+
+    def idle_lock(self) -> None:
+        """Nobody at the screen: close what is open over the fleet view, then lock."""
+        fleet = next((s for s in self.screen_stack if isinstance(s, FleetScreen)), None)
+        if fleet is None:
+            return
+        while self.screen is not fleet:
+            self.pop_screen()
+        fleet.dismiss(None)
+
+    def on_key(self, event: Key) -> None:
+        if self._unlocked:
+            self._idle.restart()
+
+    def on_mouse_down(self, event: MouseDown) -> None:
+        if self._unlocked:
+            self._idle.restart()

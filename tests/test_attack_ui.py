@@ -7,7 +7,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from rich.cells import cell_len
+from textual.app import App
 from textual.widget import Widget
+
+from kiosk.config import Config
+from kiosk.screens.admin import AdminScreen
+from kiosk.screens.export import ExportScreen
+from kiosk.store import ResponseStore
 
 from kiosk.widgets.charts import DistributionBars, ReasonBars
 from tests.conftest import wait_until
@@ -55,3 +61,41 @@ async def test_answer_bars_fit_beside_the_details_scrollbar(tmp_path: Path) -> N
                          and "%" in str(bars.render()), what="the details page with a scrollbar")
         await wait_until(lambda: overflowing_lines(bars) == [],
                          what="answer bars redrawn to the room beside the scrollbar")
+
+
+class ClockedHost(App[None]):
+    """The admin view over a store whose calendar (zone and clock) is the kiosk's, not
+    this process's: here 2030-01-05 12:00 UTC, whatever the wall clock says."""
+
+    CSS_PATH = Host.CSS_PATH
+
+    def __init__(self, config: Config, store: ResponseStore) -> None:
+        super().__init__()
+        self.config = config
+        self.store = store
+
+    def on_mount(self) -> None:
+        self.push_screen(AdminScreen(self.config, self.store, poll_seconds=3600))
+
+
+KIOSK_NOW = datetime(2030, 1, 5, 12, 0, tzinfo=timezone.utc)
+
+
+async def test_export_today_is_the_kiosks_today_not_the_processs(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    writer = ResponseStore(config.data_dir, tz="UTC", clock=lambda: KIOSK_NOW)
+    writer.write_now([row("today-1", KIOSK_NOW.replace(hour=9), 5),
+                      row("yesterday-1", KIOSK_NOW.replace(day=4, hour=9), 1)])
+    writer.close()
+    app = ClockedHost(config, ResponseStore(config.data_dir, tz="UTC", clock=lambda: KIOSK_NOW))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(lambda: isinstance(app.screen, AdminScreen)
+                         and app.screen.dashboard is not None)
+        await pilot.press("t", "e")
+        await wait_until(lambda: isinstance(app.screen, ExportScreen))
+        dialog = app.screen
+        assert "20300105" in dialog.query_one("#export-name").value  # the kiosk's date
+        dialog.write()
+        result = dialog.query_one("#export-result")
+        await wait_until(lambda: "written to" in str(result.render()), what="the export")
+        assert str(result.render()).startswith("✔ 1 response(s)")

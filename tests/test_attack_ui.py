@@ -3,7 +3,7 @@ characters, scrollbars, clocks in another zone.  Each test failed before its fix
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.cells import cell_len
@@ -14,7 +14,6 @@ from kiosk.config import Config
 from kiosk.screens.admin import AdminScreen
 from kiosk.screens.export import ExportScreen
 from kiosk.store import ResponseStore
-
 from kiosk.widgets.charts import DistributionBars, ReasonBars
 from tests.conftest import wait_until
 from tests.test_admin_view import TODAY, Host, at, loaded, make_config, row, write
@@ -78,7 +77,7 @@ class ClockedHost(App[None]):
         self.push_screen(AdminScreen(self.config, self.store, poll_seconds=3600))
 
 
-KIOSK_NOW = datetime(2030, 1, 5, 12, 0, tzinfo=timezone.utc)
+KIOSK_NOW = datetime(2030, 1, 5, 12, 0, tzinfo=UTC)
 
 
 async def test_export_today_is_the_kiosks_today_not_the_processs(tmp_path: Path) -> None:

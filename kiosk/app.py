@@ -60,6 +60,10 @@ class KioskApp(PlainCrash, App[None]):
         self.hours = OpeningHours(config.rest.open, config.rest.close)
         # One vault for the process: its lockout holds in memory when the disk refuses it.
         self.pin_vault = PinVault(config.data_dir)
+        # True from a customer's answer until their thank-you is pushed: between the
+        # follow-up, the NPS and the thank-you the survey shows for a moment, and a
+        # tap there is the same customer still tapping, not the next one.
+        self._serving = False
 
     def on_mount(self) -> None:
         apply_palette(self)
@@ -122,8 +126,8 @@ class KioskApp(PlainCrash, App[None]):
             self.exit()
 
     def on_rating_chosen(self, message: RatingChosen) -> None:
-        if not isinstance(self.screen, SurveyScreen):
-            return  # a late tap from a screen that is already gone
+        if not isinstance(self.screen, SurveyScreen) or self._serving:
+            return  # a late tap from a screen that is already gone, or the same customer's
         if not self.is_open():
             self.check_hours()  # closed: nothing is recorded
             return
@@ -145,12 +149,21 @@ class KioskApp(PlainCrash, App[None]):
         # GIL (benchmarks/tap_latency.py).  A slower disk is waited for off the event
         # loop, in after_answer.
         receipt.wait(QUICK_DURABLE_SECONDS)
+        self._serving = True
         self.after_answer(response, texts, receipt)
 
     @work(exclusive=True, group="customer")
     async def after_answer(self, response: Response, texts: Texts, receipt: Receipt) -> None:
         """Follow-up after a low score, NPS if enabled, then thank you; what the
         customer adds is written onto the same record."""
+        try:
+            await self._ask_more(response, texts, receipt)
+        finally:
+            self._serving = False  # the thank-you, pushed next, ignores taps itself
+        await self.push_screen_wait(ThanksScreen(texts.thank_you,
+                                                 self.config.timing.thank_you_seconds))
+
+    async def _ask_more(self, response: Response, texts: Texts, receipt: Receipt) -> None:
         followup, nps = self.config.followup, self.config.nps
         extra: dict[str, object] = {}
         if followup.enabled and response.score <= followup.threshold:
@@ -168,8 +181,6 @@ class KioskApp(PlainCrash, App[None]):
         # Thank only once the answer (and what was added to it) is on disk; off the event loop.
         if not receipt.is_set():
             await asyncio.to_thread(receipt.wait, DURABLE_WAIT_SECONDS)
-        await self.push_screen_wait(ThanksScreen(texts.thank_you,
-                                                 self.config.timing.thank_you_seconds))
 
 
 class AdminApp(PlainCrash, App[None]):

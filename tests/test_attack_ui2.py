@@ -1,8 +1,11 @@
 """Attacks on the counter kiosk's transitions, sizes, midnight and odd configs."""
 from __future__ import annotations
 
+import os
+import threading
 from dataclasses import replace
 
+import kiosk.app
 from kiosk.app import KioskApp
 from kiosk.screens.followup import FollowupScreen
 from kiosk.screens.nps import NpsScreen
@@ -16,8 +19,9 @@ def stored(store):
     return list(store.iter_responses())
 
 
-def customer_flow(config, *, followup=True, nps=False, attract=0.0):
-    return replace(config,
+def customer_flow(config, *, followup=True, nps=False, attract=0.0, thanks=30.0):
+    """The thank-you stays up (30 s) unless a test waits for the survey after it."""
+    return replace(config, timing=replace(config.timing, thank_you_seconds=thanks),
                    followup=replace(config.followup, enabled=followup, seconds=30),
                    nps=replace(config.nps, enabled=nps, seconds=30),
                    rest=replace(config.rest, attract_seconds=attract))
@@ -28,7 +32,11 @@ async def survey_ready(app):
                      what="a fresh survey")
 
 
-async def test_keys_between_the_nps_and_the_thank_you_make_no_second_record(config, store):
+async def test_keys_while_a_slow_disk_holds_the_thank_you_make_no_second_record(
+        config, store, monkeypatch):
+    """The NPS answer goes to a disk that takes its time: the thank-you waits for it
+    (DURABLE_WAIT_SECONDS) with the survey uncovered, and the same customer, still
+    tapping, must not become a second record (nor cancel the first one's answers)."""
     app = KioskApp(customer_flow(config, nps=True), store)
     async with app.run_test(size=(100, 30)) as pilot:
         await survey_ready(app)
@@ -38,9 +46,67 @@ async def test_keys_between_the_nps_and_the_thank_you_make_no_second_record(conf
         await pilot.press("2")
         await wait_until(lambda: isinstance(app.screen, NpsScreen))
         await wait_until(app.screen._armed)
-        # The NPS answer and, in the same breath, more keys (a customer still tapping)
-        await pilot.press("9", "4", "5", "enter")
-        await wait_until(lambda: taps_taken(store) >= 1 and isinstance(app.screen, SurveyScreen)
-                         and not app.workers, timeout=10, what=lambda: (app.screen, list(app.workers)))
-    records = stored(store)
-    assert [(r.score, r.reason, r.nps) for r in records] == [(1, "staff", 9)]
+        store.wait_idle()
+        disk = threading.Event()
+        real_fdatasync = os.fdatasync
+
+        def slow_fdatasync(fd: int) -> None:
+            disk.wait(10)
+            real_fdatasync(fd)
+
+        monkeypatch.setattr(os, "fdatasync", slow_fdatasync)
+        monkeypatch.setattr(kiosk.app, "DURABLE_WAIT_SECONDS", 10)  # a disk slower still
+        await pilot.press("9")
+        await wait_until(lambda: isinstance(app.screen, SurveyScreen), what="the survey uncovered")
+        await pilot.press("4", "5")
+        disk.set()
+        await wait_until(lambda: isinstance(app.screen, ThanksScreen), timeout=10,
+                         what=lambda: (app.screen, stored(store)))
+        records = stored(store)
+        assert [(r.score, r.reason, r.nps) for r in records] == [(1, "staff", 9)]
+
+
+async def test_a_tap_as_the_follow_up_times_out_makes_one_record(config, store):
+    app = KioskApp(customer_flow(config), store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await survey_ready(app)
+        await pilot.press("1")
+        await wait_until(lambda: isinstance(app.screen, FollowupScreen))
+        followup = app.screen
+        await wait_until(followup._armed)
+        followup.action_skip()  # the timeout fires ...
+        followup.action_reason(2)  # ... as the finger lands on a reason
+        app.screen.action_choose(2)  # the survey, uncovered for a moment, takes a key
+        await pilot.click("#rate-2")  # and a tap lands where the reason was
+        await pilot.press("2")
+        await wait_until(lambda: isinstance(app.screen, ThanksScreen), what="the thank-you")
+        assert [(r.score, r.reason) for r in stored(store)] == [(1, None)]
+
+
+async def test_a_tap_as_the_nps_times_out_makes_one_record(config, store):
+    app = KioskApp(customer_flow(config, followup=False, nps=True), store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await survey_ready(app)
+        await pilot.press("5")
+        await wait_until(lambda: isinstance(app.screen, NpsScreen))
+        nps = app.screen
+        await wait_until(nps._armed)
+        nps.action_skip()  # the timeout fires ...
+        nps.action_choose(7)  # ... as the finger lands
+        survey = app.screen
+        survey.action_choose(4)  # and a key the survey, uncovered for a moment, takes
+        await pilot.press("4")
+        await wait_until(lambda: isinstance(app.screen, ThanksScreen), what="the thank-you")
+        assert [(r.score, r.nps) for r in stored(store)] == [(5, None)]
+
+
+async def test_a_key_in_the_same_breath_as_the_rest_records_it(config, store):
+    app = KioskApp(customer_flow(config, followup=False, attract=30.0), store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await survey_ready(app)
+        survey = app.screen
+        survey._rest()  # the attract timer fires ...
+        await pilot.press("3")  # ... as the customer presses 3
+        await wait_until(lambda: isinstance(app.screen, ThanksScreen), what="the thank-you")
+        assert [r.score for r in stored(store)] == [3]
+        assert not survey.resting

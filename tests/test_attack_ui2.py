@@ -6,6 +6,9 @@ import threading
 from dataclasses import replace
 
 import kiosk.app
+import pytest
+from rich.text import Text
+
 from kiosk.app import KioskApp
 from kiosk.screens.followup import FollowupScreen
 from kiosk.screens.nps import NpsScreen
@@ -110,3 +113,104 @@ async def test_a_key_in_the_same_breath_as_the_rest_records_it(config, store):
         await wait_until(lambda: isinstance(app.screen, ThanksScreen), what="the thank-you")
         assert [r.score for r in stored(store)] == [3]
         assert not survey.resting
+
+
+SIZES = [(60, 15), (80, 24), (200, 60), (80, 24), (60, 15)]
+
+
+def tappable(app, selector: str) -> list[str]:
+    """What of ``selector`` a finger cannot reach: off screen, squashed or hidden."""
+    screen = app.screen
+    room = screen.region
+    problems = []
+    for widget in screen.query(selector):
+        region = widget.region
+        if not widget.display or region.height < 1 or region.width < 4:
+            problems.append(f"{widget.id}: squashed to {region}")
+        elif not room.contains_region(region):
+            problems.append(f"{widget.id}: {region} outside {room}")
+    return problems
+
+
+async def sweep(app, pilot, selector: str) -> None:
+    for w, h in SIZES:
+        await pilot.resize_terminal(w, h)
+        await wait_until(lambda w=w, h=h: app.screen.size == (w, h), what=f"{w}x{h}")
+        await pilot.pause()
+        assert tappable(app, selector) == [], (w, h)
+
+
+async def test_every_customer_screen_survives_resizes_with_answers_in_reach(config, store):
+    app = KioskApp(customer_flow(config, nps=True, attract=30.0), store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await survey_ready(app)
+        survey = app.screen
+        await sweep(app, pilot, ".rating")
+        survey._rest()
+        await sweep(app, pilot, ".rating")
+        await pilot.press("1")  # a tap in flight: the resize comes before the follow-up shows
+        await pilot.resize_terminal(60, 15)
+        await wait_until(lambda: isinstance(app.screen, FollowupScreen))
+        await sweep(app, pilot, ".reason, .skip")
+        await wait_until(app.screen._armed)
+        await pilot.click("#reason-3")
+        await pilot.resize_terminal(200, 60)
+        await wait_until(lambda: isinstance(app.screen, NpsScreen))
+        await sweep(app, pilot, ".nps-score, .skip")
+        await wait_until(app.screen._armed)
+        await pilot.press("8")
+        await pilot.resize_terminal(60, 15)
+        await wait_until(lambda: isinstance(app.screen, ThanksScreen))
+        await sweep(app, pilot, "#thanks-message")
+        assert [(r.score, r.reason, r.nps) for r in stored(store)] == [(1, "product", 8)]
+
+
+async def test_the_pin_screen_survives_resizes_with_its_keys_in_reach(config, store):
+    app = KioskApp(customer_flow(config), store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await survey_ready(app)
+        await pilot.press("f12")
+        await wait_until(lambda: app.screen.id == "pin")
+        await sweep(app, pilot, "TapButton")
+
+
+LONG_QUESTION = ("How satisfied are you with " + "the service, the waiting time and the staff " * 7)[:300]
+ODD_SURVEYS = {
+    "300-character question": dict(question=LONG_QUESTION),
+    "60-character labels": dict(labels=tuple(f"{n} " + "very long label text " * 3
+                                             for n in range(1, 6))),
+    "spaces inside the question": dict(question="   .   "),
+    "emoji and right-to-left labels": dict(labels=("😡😡", "שלא מרוצה", "😐 neutral",
+                                                   "راضٍ جدًا", "👍🏽👍🏽👍🏽")),
+}
+
+
+def odd_survey(config, **survey):
+    odd = customer_flow(config, followup=False)
+    return replace(odd, survey=replace(odd.survey, **survey))
+
+
+def label_shown(option) -> bool:
+    """The option shows its whole label (no line of it cut off by the tile)."""
+    label = option.query_one(".label")
+    lines = Text(option.label).wrap(label.app.console, max(1, label.content_region.width))
+    return (len(lines) <= label.content_region.height
+            and option.region.contains_region(label.region))
+
+
+@pytest.mark.parametrize("odd", ODD_SURVEYS, ids=list(ODD_SURVEYS))
+async def test_odd_survey_texts_keep_every_answer_in_reach(config, store, odd):
+    app = KioskApp(odd_survey(config, **ODD_SURVEYS[odd]), store)
+    async with app.run_test(size=(60, 15)) as pilot:
+        await survey_ready(app)
+        for w, h in SIZES:
+            await pilot.resize_terminal(w, h)
+            await wait_until(lambda w=w, h=h: app.screen.size == (w, h), what=f"{w}x{h}")
+            await pilot.pause()
+            assert tappable(app, ".rating") == [], (w, h)
+            assert all(o.region.height >= 3 for o in app.screen.query(".rating")), (w, h)
+            cut = [o.id for o in app.screen.query(".rating") if not label_shown(o)]
+            assert cut == [], (w, h)
+        await pilot.click("#rate-2")
+        await wait_until(lambda: isinstance(app.screen, ThanksScreen))
+        assert [r.score for r in stored(store)] == [2]

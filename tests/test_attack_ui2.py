@@ -214,3 +214,73 @@ async def test_odd_survey_texts_keep_every_answer_in_reach(config, store, odd):
         await pilot.click("#rate-2")
         await wait_until(lambda: isinstance(app.screen, ThanksScreen))
         assert [r.score for r in stored(store)] == [2]
+
+
+def text_shown(widget) -> bool:
+    """``widget`` shows all of its text: every wrapped line inside its own box."""
+    text = Text(str(widget.render()))
+    lines = text.wrap(widget.app.console, max(1, widget.content_region.width))
+    return len(lines) <= widget.content_region.height
+
+
+async def test_six_long_reasons_fit_a_small_screen(config, store):
+    reasons = tuple(f"reason {n} " + "x" * 31 for n in range(1, 7))
+    assert all(len(r) == 40 for r in reasons)
+    flow = customer_flow(config)
+    app = KioskApp(replace(flow, followup=replace(flow.followup, reasons=reasons)), store)
+    async with app.run_test(size=(60, 15)) as pilot:
+        await survey_ready(app)
+        await pilot.press("1")
+        await wait_until(lambda: isinstance(app.screen, FollowupScreen))
+        for w, h in SIZES:
+            await pilot.resize_terminal(w, h)
+            await wait_until(lambda w=w, h=h: app.screen.size == (w, h), what=f"{w}x{h}")
+            await pilot.pause()
+            assert tappable(app, ".reason, .skip") == [], (w, h)
+            cut = [b.id for b in app.screen.query(".reason") if not text_shown(b)]
+            assert cut == [], (w, h)
+        await wait_until(app.screen._armed)
+        await pilot.click("#reason-6")
+        await wait_until(lambda: isinstance(app.screen, ThanksScreen))
+        assert [r.reason for r in stored(store)] == [reasons[5]]
+
+
+def odd_timing(config, odd: str):
+    flow = customer_flow(config, nps=True, thanks=0.5)
+    if odd == "single language":
+        return replace(flow, kiosk=replace(flow.kiosk, languages=("en",)))
+    if odd == "keys input":
+        return replace(flow, kiosk=replace(flow.kiosk, input="keys"))
+    if odd == "idle reset shorter than the thank-you":
+        return replace(flow, timing=replace(flow.timing, idle_reset_seconds=0.1,
+                                            thank_you_seconds=0.5))
+    assert odd == "attract after 0.1 s"
+    return replace(flow, rest=replace(flow.rest, attract_seconds=0.1))
+
+
+ODD_TIMINGS = ["single language", "keys input", "idle reset shorter than the thank-you",
+               "attract after 0.1 s"]
+
+
+@pytest.mark.parametrize("odd", ODD_TIMINGS)
+async def test_odd_but_valid_settings_serve_two_customers(config, store, odd):
+    app = KioskApp(odd_timing(config, odd), store)
+    async with app.run_test(size=(60, 15)) as pilot:
+        for score, reason_key, nps_key in (("1", "2", "9"), ("2", "0", "3")):
+            await wait_until(lambda: isinstance(app.screen, SurveyScreen), what="the survey")
+            assert tappable(app, ".rating") == []
+            await pilot.press(score)
+            await wait_until(lambda: isinstance(app.screen, FollowupScreen))
+            assert tappable(app, ".reason, .skip") == []
+            await wait_until(app.screen._armed)
+            await pilot.press(reason_key)
+            await wait_until(lambda: isinstance(app.screen, NpsScreen))
+            assert tappable(app, ".nps-score, .skip") == []
+            await wait_until(app.screen._armed)
+            await pilot.press(nps_key)
+            await wait_until(lambda: isinstance(app.screen, ThanksScreen))
+            await wait_until(lambda: not isinstance(app.screen, ThanksScreen), timeout=10,
+                             what="the thank-you to end")
+        await wait_until(lambda: isinstance(app.screen, SurveyScreen))
+    assert [(r.score, r.reason, r.nps) for r in stored(store)] == [(1, "staff", 9),
+                                                                    (2, None, 3)]

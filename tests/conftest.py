@@ -13,7 +13,7 @@ from kiosk.config import AdminConfig, Config, FollowupConfig, KioskConfig, RestC
 from kiosk.store import ResponseStore
 
 
-async def wait_until(condition: Callable[[], bool], timeout: float = 5.0, what="") -> None:
+async def wait_until(condition: Callable[[], bool], timeout: float = 30.0, what="") -> None:
     """Check ``condition`` after every turn of the event loop until it holds.
 
     No sleep: each turn lets the app run its pending callbacks (messages,

@@ -21,7 +21,7 @@ from kiosk.screens.pin import PinScreen
 from kiosk.screens.survey import SurveyScreen
 from kiosk.store import ResponseStore
 from scoring import summarize, total
-from tests.conftest import open_admin, wait_until
+from tests.conftest import SteppedClock, fire, open_admin, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 PIN = "4821"
@@ -130,12 +130,18 @@ async def test_keypad_digits_show_as_dots_and_cancel(config, store, vault):
         await wait_until(lambda: isinstance(app.screen, SurveyScreen))
 
 
-async def test_five_taps_on_the_question_open_the_pin_screen(config, store, vault):
+async def test_five_taps_on_the_question_open_the_pin_screen(config, store, vault, monkeypatch):
+    clock = SteppedClock()  # "within 3 s" on the kiosk's clock, not the runner's speed
+    monkeypatch.setattr("kiosk.screens.survey.monotonic", clock)
     app = KioskApp(config, store)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(lambda: isinstance(app.screen, SurveyScreen))
         for _ in range(4):
             await pilot.click("#question")
+        clock.advance(SurveyScreen.ADMIN_TAP_SECONDS + 0.5)  # too slow: the count starts again
+        for _ in range(4):
+            await pilot.click("#question")
+            clock.advance(0.5)
         assert isinstance(app.screen, SurveyScreen)
         await pilot.click("#question")
         await wait_until(lambda: isinstance(app.screen, PinScreen))
@@ -146,11 +152,14 @@ async def test_five_taps_on_the_question_open_the_pin_screen(config, store, vaul
 
 
 async def test_pin_screen_returns_to_the_survey_when_idle(config, store, vault):
-    quick = replace(config, timing=replace(config.timing, idle_reset_seconds=1.0))
-    app = KioskApp(quick, store)
+    quiet = replace(config, timing=replace(config.timing, idle_reset_seconds=60))
+    app = KioskApp(quiet, store)
     async with app.run_test(size=(100, 30)) as pilot:
         await open_pin(app, pilot)
-        await wait_until(lambda: isinstance(app.screen, SurveyScreen), timeout=5)
+        pin_screen = app.screen
+        assert pin_screen._idle.seconds == 60  # the kiosk's idle time, running
+        await fire(pin_screen._idle)
+        await wait_until(lambda: isinstance(app.screen, SurveyScreen))
 
 
 # -- the admin view --------------------------------------------------------------

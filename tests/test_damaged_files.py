@@ -117,13 +117,22 @@ def test_a_stock_tinydb_file_in_place_of_a_day_file(tmp_path, capsys):
 
 
 def test_damaged_summaries_are_rebuilt(tmp_path, capsys):
-    good_day(tmp_path)
-    (tmp_path / "summaries.json").write_bytes(b"\x00garbage{")
-    assert main(["stats", "--config", SHIPPED, "--data-dir", str(tmp_path), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["responses"] == 3
-    (tmp_path / "summaries.json").write_text('{"version": 4, "days": {"2020-01-01": "x"}}')
-    assert main(["stats", "--config", SHIPPED, "--data-dir", str(tmp_path), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["responses"] == 3
+    from kiosk.summaries import SUMMARY_VERSION
+
+    path, _ = good_day(tmp_path)
+    day = path.name.removesuffix(".jsonl")
+    summaries = tmp_path / "summaries.json"
+    zone = ResponseStore(tmp_path).calendar.name
+    for damaged in (b"\x00garbage{",
+                    b'{"version": 4, "days": {"2020-01-01": "x"}}',
+                    json.dumps({"version": SUMMARY_VERSION, "zone": zone,
+                                "days": {day: "x", "2020-01-01": [1, 2]}}).encode()):
+        summaries.write_bytes(damaged)
+        assert main(["stats", "--config", SHIPPED, "--data-dir", str(tmp_path), "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["responses"] == 3
+        rebuilt = json.loads(summaries.read_text())  # written again, from the day files
+        assert rebuilt["version"] == SUMMARY_VERSION and list(rebuilt["days"]) == [day]
+        assert isinstance(rebuilt["days"][day], list), damaged
 
 
 def test_damaged_lockout_file_keeps_the_lock(tmp_path):

@@ -17,6 +17,9 @@ from tests.test_store import make
 
 SHIPPED = str(Path(__file__).resolve().parent.parent / "config.toml")
 YESTERDAY = (datetime.now() - timedelta(days=1)).astimezone().replace(hour=12)
+# The writer's "now" for tests that damage today's file: noon, so "ten minutes ago" is
+# today at any hour and in any zone the suite runs in.
+NOON = datetime(2026, 10, 1, 12, 0).astimezone()
 
 
 def good_day(data_dir: Path, when: datetime = YESTERDAY, scores=(5, 4, 3)) -> tuple[Path, list]:
@@ -77,10 +80,10 @@ def skipped_lines(err: str, path: Path) -> int:
 @pytest.mark.parametrize("name", DAMAGES)
 def test_the_writer_moves_damage_aside_and_keeps_recording(tmp_path, name):
     damage, bad_lines = DAMAGES[name]
-    now = datetime.now().astimezone()
+    now = NOON
     path, responses = good_day(tmp_path, when=now - timedelta(minutes=10))
     damage(path)
-    store = ResponseStore(tmp_path).open_writer()
+    store = ResponseStore(tmp_path, clock=lambda: now).open_writer()
     new = make(2, now)
     store.record(new)
     store.close()
@@ -92,12 +95,12 @@ def test_the_writer_moves_damage_aside_and_keeps_recording(tmp_path, name):
 
 
 def test_a_whole_garbage_file_and_an_empty_file(tmp_path):
-    now = datetime.now().astimezone()
+    now = NOON
     path, _ = good_day(tmp_path, when=now)
     path.write_bytes(os.urandom(5000))
     old = ResponseStore(tmp_path).day_path((now - timedelta(days=3)).date())
     old.write_bytes(b"")
-    store = ResponseStore(tmp_path).open_writer()
+    store = ResponseStore(tmp_path, clock=lambda: now).open_writer()
     new = make(4, now)
     store.record(new)
     store.close()
@@ -147,11 +150,11 @@ async def test_the_admin_view_warns_about_damage(config):
     from kiosk.screens.survey import SurveyScreen
     from tests.conftest import open_admin, wait_until
 
-    now = datetime.now().astimezone()
+    now = NOON
     path, _ = good_day(config.data_dir, when=now - timedelta(minutes=5))
     garbage_middle(path)
     PinVault(config.data_dir).set_pin("8642")
-    store = ResponseStore(config.data_dir).open_writer()
+    store = ResponseStore(config.data_dir, clock=lambda: now).open_writer()
     store.record(make(5, now))  # opening today's file repairs it
     store.wait_idle()
     app = KioskApp(config, store)

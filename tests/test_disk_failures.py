@@ -78,9 +78,9 @@ async def test_taps_wait_in_memory_and_are_written_when_the_disk_is_back(
                              str(admin.query_one("#store-status").render()))
             assert admin.query_one("#store-status").has_class("-error")  # red
             disk.broken.clear()
-            await wait_until(lambda: store.pending == 0, timeout=15, what="the retry to succeed (back-off at most 0.2 s)")
-            await wait_until(lambda: not admin.query_one("#store-status").has_class("-error"),
-                             timeout=3)
+            await wait_until(lambda: store.pending == 0,
+                             what="the retry to succeed (back-off at most 0.2 s)")
+            await wait_until(lambda: not admin.query_one("#store-status").has_class("-error"))
     finally:
         assert store.close() == []
     assert [r.score for r in ResponseStore(config.data_dir).iter_responses()] == [5, 4, 3, 2, 1]

@@ -154,6 +154,23 @@ def _system_zone() -> str:
     return system_zone_name()
 
 
+def _data_dir_zone(path: Path, data_dir: Path, configured: str | None) -> str:
+    """The one zone of this kiosk: the data dir's own (its days are filed in it) unless
+    the config names one; a configured zone that contradicts the data is refused, since
+    its days cannot move zone."""
+    from kiosk.localtime import ZONE_FILE, recorded_zone
+
+    recorded = recorded_zone(data_dir)
+    if configured is None:
+        return recorded or _system_zone()
+    if recorded is not None and recorded != configured:
+        raise ConfigError(
+            f"{path}: [kiosk] timezone: {configured!r}, but the answers in {data_dir} are "
+            f"filed by day in {recorded!r} (see {data_dir / ZONE_FILE}); set "
+            f"timezone = \"{recorded}\", or start a new data dir for the new zone")
+    return configured
+
+
 def _timezone(value: str) -> str | None:
     from kiosk.localtime import zone_problem
 
@@ -511,6 +528,7 @@ def load_config(path: str | os.PathLike[str], data_dir: str | None = None) -> Co
         if data_dir
         else _resolve(base, kiosk.get("data_dir", "data"))
     )
+    kiosk["timezone"] = _data_dir_zone(path, kiosk["data_dir"], kiosk.get("timezone"))
     survey = dict(values.get("survey", {}))
     if "labels" in survey:
         survey["labels"] = tuple(survey["labels"])

@@ -25,7 +25,7 @@ from typing import Any
 
 from kiosk.localtime import Calendar
 from kiosk.models import Response, doc_problem
-from kiosk.storage import Damage, current_documents, parse_journal, read_documents
+from kiosk.storage import Damage, current_documents, open_regular, parse_journal, read_documents
 
 TABLE = "responses"
 RESPONSES_DIR = "responses"
@@ -34,9 +34,17 @@ SUFFIX = ".jsonl"
 
 # The response id of a put line as the store writes it (``Response.to_doc``
 # puts "id" first): found without a JSON parse of the line (see stored_ids).
-_DOC_ID = re.compile(rb'"doc":\{"id":"([^"\\]*(?:\\.[^"\\]*)*)"')
+# Only on a put line of the responses table with a journal doc id: any other
+# line makes the counts differ and the file is parsed the usual way.
+_DOC_ID = re.compile(rb'\{"op":"put","table":"responses","id":"[1-9][0-9]*",'
+                     rb'"doc":\{"id":"([^"\\]*(?:\\.[^"\\]*)*)"')
 _PUT = b'{"op":"put"'
 ID_SLICE = 256 * 1024
+
+
+def day_file_name(day: date) -> str:
+    """The one name of a local day's file (no other spelling of the day counts)."""
+    return f"{day.isoformat()}{SUFFIX}"
 
 
 class DataDir:
@@ -50,7 +58,7 @@ class DataDir:
 
     # -- layout ---------------------------------------------------------------
     def day_path(self, day: date) -> Path:
-        return self.responses_dir / f"{day.isoformat()}{SUFFIX}"
+        return self.responses_dir / day_file_name(day)
 
     def day_of(self, response: Response) -> date:
         """The day file a response belongs in: its local day in the configured zone."""
@@ -75,9 +83,13 @@ class DataDir:
                     continue
                 try:
                     day = date.fromisoformat(name[:-cut])
-                    stat = entry.stat()
+                    stat = entry.stat(follow_symlinks=False)
                 except (ValueError, FileNotFoundError):
                     continue  # not ours, or gone meanwhile
+                if name != day_file_name(day):
+                    continue  # "20261122.jsonl", "2026-W47-7.jsonl": a copy, not a day file
+                # A folder, link, pipe or device under a day's name is kept: reading
+                # it refuses with the reason (open_regular), never skipping it silently.
                 found.append((day, Path(entry.path), stat))
         found.sort(key=lambda item: item[0])
         return found
@@ -100,12 +112,21 @@ class DataDir:
     def note_damage(self, path: Path, count: int) -> None:
         """Records of the wrong shape a reader skipped in ``path``."""
         if count:
-            self.damage.append(Damage(path, count, None))
+            self.report(Damage(path, count, None))
+
+    def report(self, damage: Damage) -> None:
+        """Keep ``damage`` for staff, once (readers run again on every refresh)."""
+        if damage not in self.damage:
+            self.damage.append(damage)
 
     # -- documents --------------------------------------------------------------
     def read_day_file(self, path: Path) -> list[dict[str, Any]]:
         """The stored documents of one day file, unchecked (FileNotFoundError if gone)."""
-        return read_documents(path, TABLE, self.damage)
+        found: list[Damage] = []
+        docs = read_documents(path, TABLE, found)
+        for damage in found:
+            self.report(damage)
+        return docs
 
     def usable(self, path: Path, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The documents that are responses; the others are reported as damage."""
@@ -151,7 +172,7 @@ class DataDir:
         repair) is read from 0."""
         path = self.day_path(day)
         try:
-            with open(path, "rb") as handle:
+            with open_regular(path) as handle:
                 size = os.fstat(handle.fileno()).st_size
                 if end is not None:
                     size = min(size, end)
@@ -199,7 +220,7 @@ class DataDir:
         thread doing it never holds the interpreter long (``re`` keeps the GIL
         for a whole call): a tap or a redraw waits a millisecond at most."""
         ids: set[str] = set()
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             left = end
             carry = b""
             while left is None or left > 0:

@@ -65,6 +65,31 @@ def zone_problem(name: str) -> str | None:
     return None
 
 
+# The zone a data dir's days are filed in, written by its first writer: a day file holds
+# one local day of that zone, so every later process (whatever its TZ) reads it in it.
+ZONE_FILE = "timezone"
+
+
+def recorded_zone(data_dir: Path) -> str | None:
+    """The zone ``data_dir`` was filed in, or None (new, or written before zones were kept)."""
+    from kiosk.storage import read_regular
+
+    try:
+        name = read_regular(data_dir / ZONE_FILE).decode("utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return name if _is_zone(name) else None
+
+
+def record_zone(data_dir: Path, name: str) -> None:
+    """Keep ``name`` as the data dir's zone unless it already has one (the writer calls this
+    under the data dir's lock)."""
+    from kiosk.storage import write_atomic
+
+    if recorded_zone(data_dir) is None:
+        write_atomic(data_dir / ZONE_FILE, (name + "\n").encode("utf-8"))
+
+
 def zone(name: str | None = None) -> ZoneInfo:
     """The named zone (default: the system's, by name)."""
     return ZoneInfo(name or system_zone_name())

@@ -7,6 +7,7 @@ carries the holder's pid, for the refusal message.
 """
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 from pathlib import Path
@@ -40,8 +41,24 @@ def lock_data_dir(data_dir: Path, advice: str) -> int:
     return fd
 
 
+def check_lock_holds(data_dir: Path, fd: int) -> None:
+    """Raise ``OSError`` unless ``data_dir`` is still the directory locked
+    through ``fd``: once it was moved or deleted, whatever now stands at that
+    path is not ours to write (a second kiosk may hold it)."""
+    held = os.fstat(fd)
+    try:
+        named = os.stat(data_dir)
+    except FileNotFoundError:
+        named = None
+    if named is None or (named.st_dev, named.st_ino) != (held.st_dev, held.st_ino):
+        raise OSError(errno.ESTALE, "the data dir was moved or deleted while the kiosk ran; "
+                      "restart the kiosk", str(data_dir))
+
+
 def _write_pid(path: Path) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PID_MODE)
+    # Never through a link planted under the name: it would truncate its target.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_NONBLOCK
+                 | os.O_CLOEXEC, PID_MODE)
     try:
         os.write(fd, str(os.getpid()).encode())
     finally:

@@ -28,11 +28,12 @@ from __future__ import annotations
 import errno
 import json
 import os
+import stat
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 from tinydb import TinyDB
@@ -132,7 +133,7 @@ def _parse_all(blob: bytes, end: int, valid_doc: DocCheck | None) -> list[dict[s
     if len(entries) != body.count(b"\n") + 1:
         return None  # a line held more than one value, e.g. "1,2"
     if valid_doc is None and all(
-            type(e) is dict and e.get("op") == "put" and type(e.get("id")) is str
+            type(e) is dict and e.get("op") == "put" and _doc_id(e.get("id"))
             and type(e.get("doc")) is dict and type(e.get("table")) is str for e in entries):
         return entries  # taps and bulk loads: puts only (checked inline, it is 1M entries)
     for entry in entries:
@@ -141,16 +142,23 @@ def _parse_all(blob: bytes, end: int, valid_doc: DocCheck | None) -> list[dict[s
     return entries
 
 
+def _doc_id(value: Any) -> bool:
+    """A TinyDB document id as the journal writes it: "1", "2", ... (an id
+    like "x", "1e3", " 7" or "٣" is not one: TinyDB's int() of it fails or
+    gives another record's id, so such a line is not an entry of ours)."""
+    return type(value) is str and value.isascii() and value.isdigit() and value[0] != "0"
+
+
 def _valid_entry(entry: Any, valid_doc: DocCheck | None = None) -> bool:
     if type(entry) is not dict or type(entry.get("table")) is not str:
         return False
     op = entry.get("op")
     if op == "put":
         doc = entry.get("doc")
-        return (type(entry.get("id")) is str and type(doc) is dict
+        return (_doc_id(entry.get("id")) and type(doc) is dict
                 and (valid_doc is None or valid_doc(entry["table"], doc)))
     if op == "del":
-        return type(entry.get("id")) is str
+        return _doc_id(entry.get("id"))
     return op == "drop"
 
 
@@ -179,7 +187,7 @@ def read_documents(path: Path, table: str, damage: list[Damage] | None = None,
     TinyDB (export and stats read years of files this way).  Bad lines are
     skipped and reported in ``damage``; a last line that may still be being
     written is not."""
-    blob = path.read_bytes()
+    blob = read_regular(path)
     entries, bad, end = parse_journal(blob, valid_doc)
     if end < len(blob):
         try:
@@ -231,7 +239,9 @@ class JournalStorage(Storage):
         # whole file (5 s at 300k rows); the whole file is parsed (and
         # repaired) on the first ``read()``.
         self._tail_ids: dict[str, int] | None = None
+        refuse_unless_regular(self.path)
         if lazy and not read_only:
+            self._cut_torn_tail()
             self._tail_ids = _tail_max_ids(self.path)
             if self._tail_ids is not None:
                 self._open_for_append()
@@ -241,7 +251,10 @@ class JournalStorage(Storage):
     def _open_fully(self) -> None:
         """Parse the whole journal, move damaged lines aside, open for appends."""
         self._tail_ids = None
-        blob = self.path.read_bytes() if self.path.exists() else b""
+        try:
+            blob = read_regular(self.path)
+        except FileNotFoundError:
+            blob = b""
         entries, bad, good_length = parse_journal(blob, self._valid_doc)
         self._tables = replay(entries)
         if bad:
@@ -296,28 +309,59 @@ class JournalStorage(Storage):
         return self._tables.get(table, {})
 
     # -- repair -----------------------------------------------------------
+    def _cut_torn_tail(self) -> None:
+        """A lazy open after a crash: move a torn last line aside and cut it off
+        without parsing the file (the whole parse of a 300k-row day would delay
+        the first tap by seconds).  Only the fragment after the last newline
+        is touched: one write per line means it is the only torn one; the
+        lines before it are judged by the tail parse (or a whole parse)."""
+        try:
+            with open_regular(self.path) as handle:
+                size = os.fstat(handle.fileno()).st_size
+                start = max(0, size - TAIL_BYTES)
+                handle.seek(start)
+                blob = handle.read()
+        except FileNotFoundError:
+            return
+        if not blob or blob.endswith(b"\n"):
+            return
+        newline = blob.rfind(b"\n")
+        if newline < 0 and start:
+            return  # a fragment longer than the tail: the whole parse judges it
+        good_length = start + newline + 1
+        fragment = blob[newline + 1:]
+        self._move_aside_and_cut([fragment], good_length)
+
     def _repair(self, entries: list[dict[str, Any]], bad: list[bytes], good_length: int,
                 total: int) -> None:
         """Move bad lines aside, keep good ones; both steps are crash-safe."""
+        if len(bad) == 1 and good_length < total:
+            # Everything before the last newline parsed: just cut the tail off.
+            self._move_aside_and_cut(bad, good_length)
+            return
+        aside = self._put_aside(bad)
+        write_atomic(self.path, b"".join(_encode(e) for e in entries))
+        self.damage = Damage(self.path, len(bad), aside)
+
+    def _put_aside(self, bad: list[bytes]) -> Path:
+        """The bad lines, durably in ``<file>.damaged-<stamp>`` (one copy)."""
         damaged = b"\n".join(bad) + b"\n"
         aside = self._moved_aside(damaged)
         if aside is None:
             stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
             aside = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
         write_atomic(aside, damaged)
-        only_torn_tail = len(bad) == 1 and good_length < total
-        if only_torn_tail:
-            # Everything before the last newline parsed: just cut the tail off
-            # (the part aside is durable first, name included).
-            fd = os.open(self.path, os.O_WRONLY)
-            try:
-                os.ftruncate(fd, good_length)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        else:
-            good = b"".join(_encode(e) for e in entries)
-            write_atomic(self.path, good)
+        return aside
+
+    def _move_aside_and_cut(self, bad: list[bytes], good_length: int) -> None:
+        """Put the torn tail aside (durable first, name included), then cut it off."""
+        aside = self._put_aside(bad)
+        fd = os.open(self.path, os.O_WRONLY)
+        try:
+            os.ftruncate(fd, good_length)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         self.damage = Damage(self.path, len(bad), aside)
 
     def _moved_aside(self, damaged: bytes) -> Path | None:
@@ -419,6 +463,7 @@ class JournalStorage(Storage):
             _write_all(self._fd, blob)
             if self.sync:
                 os.fdatasync(self._fd)
+                _still_named(self._fd, self.path)
         except OSError:
             # After a failed write or fsync nothing past the last durable
             # length can be trusted (the kernel may have dropped the dirty
@@ -494,6 +539,63 @@ def write_atomic(path: Path, blob: bytes, mode: int = FILE_MODE) -> None:
 _write_atomic = write_atomic  # the name kiosk/store.py imports
 
 
+def open_regular(path: Path) -> BinaryIO:
+    """``path`` opened for reading if it is a regular file, not followed
+    through a link: a FIFO, a link to /dev/zero or to another day file
+    planted under a name the kiosk reads would block, never end, or count
+    twice.  Raises ``OSError`` otherwise (``IsADirectoryError`` for a folder)."""
+    def opener(name: str, flags: int) -> int:
+        return os.open(name, flags | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+
+    try:
+        handle = open(path, "rb", opener=opener)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OSError(errno.ELOOP, "not a regular file (a link)", str(path)) from None
+        raise
+    try:
+        mode = os.fstat(handle.fileno()).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "is a directory", str(path))
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, "not a regular file (a pipe or a device)", str(path))
+        return handle
+    except BaseException:
+        handle.close()
+        raise
+
+
+def read_regular(path: Path) -> bytes:
+    """The bytes of ``path`` if it is a regular file (``open_regular``)."""
+    with open_regular(path) as handle:
+        return handle.read()
+
+
+def _still_named(fd: int, path: Path) -> None:
+    """Raise ``OSError`` unless ``path`` still names the open file ``fd``: bytes
+    synced into a file that was deleted or moved away (``rm -rf`` of the data
+    dir, a rename) are not where any reader will look: not durable."""
+    held = os.fstat(fd)
+    try:
+        named = os.stat(path)
+    except FileNotFoundError:
+        named = None
+    if named is None or (named.st_dev, named.st_ino) != (held.st_dev, held.st_ino):
+        raise OSError(errno.ESTALE, "the file was moved or deleted while open", str(path))
+
+
+def refuse_unless_regular(path: Path) -> None:
+    """Raise ``OSError`` when ``path`` exists and is not a regular file: a FIFO
+    would block the writer forever, a device or a link write elsewhere."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(mode):
+        raise OSError(errno.EINVAL, "not a regular file (a link, a pipe, a device or a "
+                      "directory): move it away", str(path))
+
+
 def fsync_dir(directory: Path) -> None:
     """Make the names in ``directory`` durable: a new or renamed file survives
     a power cut only once its directory is fsynced.  Raises ``OSError``."""
@@ -534,7 +636,7 @@ def _tail_max_ids(path: Path) -> dict[str, int] | None:
     last insert too (a put that is not an insert re-puts an annotated record
     right after its tap, never hundreds of them in a row)."""
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             size = os.fstat(handle.fileno()).st_size
             start = max(0, size - TAIL_BYTES)
             handle.seek(start)

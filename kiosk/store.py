@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.datadir import RESPONSES_DIR, SUMMARY_FILE, TABLE, DataDir
-from kiosk.localtime import Calendar
+from kiosk.localtime import Calendar, record_zone
 from kiosk.lock import LOCK_FILE, StoreLocked, lock_data_dir
 from kiosk.models import Response
 from kiosk.storage import Damage, make_dirs
@@ -53,7 +53,8 @@ class ResponseStore:
         """Take the data dir's lock and start the writer thread."""
         self._take_lock("stop it first or start with --data-dir pointing elsewhere")
         self._writer = JournalWriter(self.reader, retry_seconds=self.retry_seconds,
-                                     max_retry_seconds=self.max_retry_seconds)
+                                     max_retry_seconds=self.max_retry_seconds,
+                                     lock_fd=self._lock_fd)
         self._writer.start()
         return self
 
@@ -114,6 +115,7 @@ class ResponseStore:
         """The one-writer rule (kiosk/lock.py): raises ``StoreLocked``."""
         make_dirs(self.responses_dir)
         self._lock_fd = lock_data_dir(self.data_dir, advice)
+        record_zone(self.data_dir, self.calendar.name)
 
     def close(self, timeout: float = 5.0) -> list[Response]:
         """Stop the writer after it drained the queue (up to ``timeout``).

@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from kiosk.datadir import SUMMARY_FILE, DataDir
-from kiosk.storage import write_atomic
+from kiosk.storage import read_regular, write_atomic
 from scoring import Breakdown, Tally, local_day_and_hour
 
 SUMMARY_VERSION = 5
@@ -158,7 +158,7 @@ class SummaryCache:
         if cached is not None:
             return cached
         try:
-            data = json.loads((self.datadir.path / SUMMARY_FILE).read_bytes())
+            data = json.loads(read_regular(self.datadir.path / SUMMARY_FILE))
         except (OSError, ValueError):
             data = None  # derived data: rebuilt from the day files
         days: dict[str, Any] = {}

@@ -19,13 +19,13 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from itertools import groupby
 from pathlib import Path
 from typing import Any
 
 from kiosk.datadir import TABLE, DataDir
-from kiosk.lock import StoreLocked, lock_data_dir  # noqa: F401 (re-exported)
+from kiosk.lock import StoreLocked, check_lock_holds, lock_data_dir  # noqa: F401 (re-exported)
 from kiosk.models import Response, doc_problem
 from kiosk.storage import JournalDB, JournalStorage, fsync_dir
 from kiosk.summaries import SummaryCache, tally_docs
@@ -55,6 +55,7 @@ class Annotation:
 class _Item:
     what: Response | Annotation
     receipt: Receipt = field(default_factory=Receipt)
+    failed: bool = False  # an earlier attempt failed: its line may be in the file
 
 
 @dataclass
@@ -68,8 +69,14 @@ class _Day:
     # Ids already in the file when it was opened lazily, read by a helper
     # thread (1 s for 300k rows) so that no tap waits for them.
     file_ids: frozenset[str] = frozenset()
+    file_ids_read: threading.Event = field(default_factory=threading.Event)
 
-    def holds(self, response_id: str) -> bool:
+    def holds(self, response_id: str, *, certain: bool = False) -> bool:
+        """Whether the day holds ``response_id``.  ``certain``: wait for the
+        ids read aside first (a retried tap: the failed attempt's line may
+        have stayed in the file when it could not be cut back)."""
+        if certain and not self.complete:
+            self.file_ids_read.wait()
         return response_id in self.doc_ids or response_id in self.file_ids
 
 
@@ -83,8 +90,9 @@ class JournalWriter:
     """The writer thread of one data dir (the caller holds its lock)."""
 
     def __init__(self, datadir: DataDir, *, retry_seconds: float = 1.0,
-                 max_retry_seconds: float = 30.0) -> None:
+                 max_retry_seconds: float = 30.0, lock_fd: int | None = None) -> None:
         self.datadir = datadir
+        self.lock_fd = lock_fd  # the data dir's lock: day files are opened only under it
         self.retry_seconds = retry_seconds
         self.max_retry_seconds = max_retry_seconds
         self.last_error: str | None = None
@@ -140,12 +148,15 @@ class JournalWriter:
 
     # -- the thread ----------------------------------------------------------------
     def _run(self) -> None:
-        # Open today's file (if it exists) before the first tap comes: only
-        # its tail is read, and nothing is created before there is a tap.
+        # Open yesterday's and today's files (those that exist) before the
+        # first tap comes: only their tails are read (a tail torn by a crash
+        # is cut off there; a follow-up after midnight writes to yesterday),
+        # and nothing is created before there is a tap.
         try:
             today = self.datadir.calendar.today()
-            if self.datadir.day_path(today).exists():
-                self._day(today)
+            for day in (today - timedelta(days=1), today):
+                if self.datadir.day_path(day).exists():
+                    self._day(day)
         except Exception:  # noqa: BLE001 - the first write reports and retries
             self._close_days()
         delay = self.retry_seconds
@@ -158,8 +169,9 @@ class JournalWriter:
                 item = self._queue[0]
                 self._busy = True
             try:
-                self._write(item.what)
+                self._write(item.what, retried=item.failed)
             except Exception as exc:  # noqa: BLE001 - any failure: keep the item, retry
+                item.failed = True
                 self.last_error = describe_failure(self.datadir.path, exc)
                 self._close_days()  # reopen cleanly on the next try
                 with self._wakeup:
@@ -183,7 +195,7 @@ class JournalWriter:
                     except Exception:  # noqa: BLE001 - a listener never stops the writer
                         pass
 
-    def _write(self, what: Response | Annotation) -> None:
+    def _write(self, what: Response | Annotation, *, retried: bool = False) -> None:
         if isinstance(what, Annotation):
             response = what.response
             day = self._day(self.datadir.day_of(response))
@@ -197,13 +209,15 @@ class JournalWriter:
                 table.update(what.extra, Query().id == response.id)
             return
         day = self._day(self.datadir.day_of(what))
-        if day.holds(what.id):
+        if day.holds(what.id, certain=retried):
             return  # already stored: one record per id
         day.doc_ids[what.id] = day.db.table(TABLE).insert(what.to_doc())
 
     def _day(self, day: date) -> _Day:
         open_day = self._days.get(day)
         if open_day is None:
+            if self.lock_fd is not None:
+                check_lock_holds(self.datadir.path, self.lock_fd)
             db = JournalDB(self.datadir.day_path(day), storage=JournalStorage,
                            valid_doc=valid_doc, lazy=True)
             open_day = self._days[day] = _Day(db, {})
@@ -213,6 +227,8 @@ class JournalWriter:
             if not storage.loaded and storage.size:
                 threading.Thread(target=self._read_file_ids, args=(open_day, storage.size),
                                  name="kiosk-day-ids", daemon=True).start()
+            else:
+                open_day.file_ids_read.set()  # nothing to read aside
             while len(self._days) > OPEN_DAYS:
                 _old, oldest = self._days.popitem(last=False)
                 _close(oldest.db)
@@ -234,6 +250,8 @@ class JournalWriter:
             open_day.file_ids = frozenset(self.datadir.ids_in_file(path, end))
         except Exception:  # noqa: BLE001 - a later whole parse (if any) knows them too
             pass
+        finally:
+            open_day.file_ids_read.set()
 
     def _close_days(self) -> None:
         while self._days:

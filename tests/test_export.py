@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from datetime import datetime, timedelta
 
 from hypothesis import given, settings
@@ -95,10 +96,14 @@ def test_damaged_lines_are_reported_per_file(tmp_path):
 
 # -- the per-combination cache never mixes types (issue 13, point 6) ------------------------
 
+_DOC_IDS = itertools.count(1)
+
+
 def _journal_line(doc) -> bytes:
+    """A put line as the store writes it (TinyDB doc ids: "1", "2", ...)."""
     import json
-    return (json.dumps({"op": "put", "table": "responses", "id": doc["id"], "doc": doc})
-            + "\n").encode()
+    return (json.dumps({"op": "put", "table": "responses", "id": str(next(_DOC_IDS)),
+                        "doc": doc}) + "\n").encode()
 
 
 def test_a_wrong_typed_record_never_hides_good_ones(tmp_path):

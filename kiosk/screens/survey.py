@@ -191,8 +191,9 @@ class SurveyScreen(Screen[None]):
         if self._answered:
             return
         self._answered = True
-        self._set_highlight(score)
+        # The tap first (it becomes durable while this screen restyles), then the highlight.
         self.post_message(RatingChosen(score, self.language))
+        self._set_highlight(score)
 
     def action_request_admin(self) -> None:
         self.post_message(AdminRequested())

@@ -163,6 +163,19 @@ async def test_pin_screen_returns_to_the_survey_when_idle(config, store, vault):
 
 
 # -- the admin view --------------------------------------------------------------
+# The kiosk's clock for the admin figures: late afternoon of a fixed day, so "today at
+# 9-16 h" is in the past and the periods are whole days, whatever the wall clock or zone
+# (at 00:05 today's answers would be in the future).
+NOW = datetime(2026, 11, 20, 17, 30).astimezone()
+
+
+@pytest.fixture
+def store(config):
+    opened = ResponseStore(config.data_dir, clock=lambda: NOW).open_writer()
+    yield opened
+    opened.close()
+
+
 def fill(store: ResponseStore, today: date) -> list[Response]:
     """History over 10 days, plus a few today."""
     written = []
@@ -181,14 +194,14 @@ def text_of(screen, selector: str) -> str:
 
 
 async def test_admin_figures_equal_scoring_on_the_same_data(config, store, vault):
-    written = fill(store, date.today())
+    written = fill(store, NOW.date())
     app = KioskApp(config, store)
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_until(lambda: isinstance(app.screen, SurveyScreen))
         admin = await open_admin(app, pilot, PIN)
         for key, days in (("a", None), ("w", 7), ("t", 1)):
             await pilot.press(key)
-            since = None if days is None else date.today() - timedelta(days=days - 1)
+            since = None if days is None else NOW.date() - timedelta(days=days - 1)
             expected = summarize(total(ResponseStore(config.data_dir).day_hours(since=since)),
                                  threshold=4, min_responses=30)
             assert admin.dashboard.figures.summary == expected
@@ -204,8 +217,8 @@ async def test_admin_figures_equal_scoring_on_the_same_data(config, store, vault
 
 async def test_a_tap_from_another_store_instance_shows_live(config, store, vault):
     """`kiosk admin` reads; the counter kiosk (another writer) records."""
-    fill(store, date.today())
-    reader = ResponseStore(config.data_dir)
+    fill(store, NOW.date())
+    reader = ResponseStore(config.data_dir, clock=lambda: NOW)
     app = AdminApp(config, reader)
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_until(lambda: isinstance(app.screen, PinScreen))
@@ -214,7 +227,7 @@ async def test_a_tap_from_another_store_instance_shows_live(config, store, vault
         admin = app.screen
         await wait_until(lambda: admin.dashboard is not None)
         before = admin.dashboard.figures.summary.responses
-        store.record(response(1, datetime.now().astimezone()))
+        store.record(response(1, NOW))
         await wait_until(lambda: admin.dashboard.figures.summary.responses == before + 1,
                          what="the new tap, live (no reload)")
         assert f"{before + 1:,} answers" in text_of(admin, "#headline")
@@ -224,7 +237,7 @@ async def test_a_tap_from_another_store_instance_shows_live(config, store, vault
 
 
 async def test_export_from_the_admin_view(config, store, vault, tmp_path):
-    written = fill(store, date.today())
+    written = fill(store, NOW.date())
     app = KioskApp(config, store)
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_until(lambda: isinstance(app.screen, SurveyScreen))

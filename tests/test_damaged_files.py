@@ -34,6 +34,10 @@ def good_day(data_dir: Path, when: datetime = YESTERDAY, scores=(5, 4, 3)) -> tu
 def torn(path: Path) -> None:
     blob = path.read_bytes()
     path.write_bytes(blob + blob.splitlines(keepends=True)[0][:40])  # half a record
+    # just written, on the clock readers compare with (the process's, which a test
+    # run under faketime moves away from the file system's)
+    now = datetime.now().timestamp()
+    os.utime(path, (now, now))
 
 
 def garbage_middle(path: Path) -> None:

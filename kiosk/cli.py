@@ -80,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1",
                        help="interface to listen on (default 127.0.0.1: this machine only)")
     serve.add_argument("--port", type=_port, default=8080, help="TCP port (default 8080)")
+    serve.add_argument("--fleet", action="store_true",
+                       help="serve the fleet view instead (--url or KIOSK_FLEET_URL)")
+    serve.add_argument("--url", metavar="URL", help="fleet database URL, without password "
+                       "(PGPASSWORD or ~/.pgpass holds it)")
     sync = commands.add_parser("sync", parents=[common],
                                help="push responses to the fleet database ([sync] table)")
     sync.add_argument("--once", action="store_true", required=True,
@@ -383,9 +387,11 @@ def admin(args: argparse.Namespace, config: Config) -> int:
 def serve(args: argparse.Namespace, config: Config) -> int:
     from kiosk.serve import serve as serve_admin
 
-    _open_reader(args, config)  # says so when there is no data yet
+    fleet_url = _fleet_url(args, "kiosk serve --fleet") if args.fleet else None
+    if fleet_url is None:
+        _open_reader(args, config)  # says so when there is no data yet
     try:
-        serve_admin(Path(args.config), config.data_dir, args.host, args.port)
+        serve_admin(Path(args.config), config.data_dir, args.host, args.port, fleet_url)
     except OSError as exc:
         raise UsageError(f"kiosk serve: cannot listen on {args.host}:{args.port} "
                          f"({exc.strerror or exc}); choose another --port or --host") from None

@@ -3,10 +3,16 @@
 Every browser session runs its own `kiosk admin` process on the same config and
 data dir, so every session starts on the PIN screen, and the PIN lockout (kept in
 the data dir) holds for all of them at once. Only the loopback interface listens
-unless ``--host`` says otherwise."""
+unless ``--host`` says otherwise.
+
+`kiosk serve --fleet` serves the fleet view (`kiosk admin --fleet`) the same way.
+The database URL reaches each session's process through KIOSK_FLEET_URL in the
+environment, never on the command line textual-serve prints; the password stays
+libpq's (PGPASSWORD or ~/.pgpass), inherited the same way."""
 from __future__ import annotations
 
 import ipaddress
+import os
 import shlex
 import socket
 import sys
@@ -25,10 +31,15 @@ def is_local(host: str) -> bool:
         return False
 
 
-def admin_command(config_path: Path, data_dir: Path) -> str:
-    """The shell command textual-serve starts for each browser session."""
-    return shlex.join([sys.executable, "-m", "kiosk", "admin", "--config",
-                       str(Path(config_path).resolve()), "--data-dir", str(Path(data_dir).resolve())])
+FLEET_URL_ENV = "KIOSK_FLEET_URL"
+
+
+def admin_command(config_path: Path, data_dir: Path, *, fleet: bool = False) -> str:
+    """The shell command textual-serve starts for each browser session (``fleet``: the
+    fleet view, its database URL taken from KIOSK_FLEET_URL)."""
+    return shlex.join([sys.executable, "-m", "kiosk", "admin", *(["--fleet"] if fleet else []),
+                       "--config", str(Path(config_path).resolve()),
+                       "--data-dir", str(Path(data_dir).resolve())])
 
 
 def public_url(host: str, port: int) -> str:
@@ -46,11 +57,16 @@ def network_warning(host: str) -> str | None:
             "the admin PIN screen (the PIN lockout still applies)")
 
 
-def serve(config_path: Path, data_dir: Path, host: str, port: int) -> None:
+def serve(config_path: Path, data_dir: Path, host: str, port: int,
+          fleet_url: str | None = None) -> None:
+    """Serve the admin view, or with ``fleet_url`` (no password in it) the fleet view."""
     from textual_serve.server import Server
 
     warning = network_warning(host)
     if warning:
         print(warning, file=sys.stderr)
-    Server(admin_command(config_path, data_dir), host=host, port=port,
-           title="csat-kiosk admin", public_url=public_url(host, port)).serve()
+    if fleet_url is not None:
+        os.environ[FLEET_URL_ENV] = fleet_url  # each session's process inherits it
+    Server(admin_command(config_path, data_dir, fleet=fleet_url is not None), host=host,
+           port=port, title="csat-kiosk fleet" if fleet_url else "csat-kiosk admin",
+           public_url=public_url(host, port)).serve()

@@ -54,7 +54,7 @@ def admin_screen(tmp_path: Path, env: dict[str, str]) -> Screen:
             if not pin_sent and screen.find("PIN"):
                 os.write(master, b"4821\r")
                 pin_sent = True
-            elif pin_sent and all(screen.find(label) for label in LABELS):
+            elif pin_sent and all(screen.find(label) for label in (*LABELS, "Flagged")):
                 break
         else:
             raise AssertionError(f"the admin view never appeared: {output[-400:]!r}")
@@ -76,6 +76,13 @@ def test_admin_labels_are_readable_in_16_and_8_colours(tmp_path, env):
             if cell.char.strip():
                 fg, bg = cell.rgb()
                 assert contrast(fg, bg) >= 4.5, (env, label, screen.line(y), fg, bg)
+    # The footer's keys and words too (its accent on grey quantised to 1.0:1).
+    x, y = screen.find("Flagged")  # type: ignore[misc]
+    for cx in range(x - 2, x + len("Flagged")):
+        cell = screen.cells[y][cx]
+        if cell.char.strip():
+            fg, bg = cell.rgb()
+            assert contrast(fg, bg) >= 4.5, (env, "footer", screen.line(y), fg, bg)
     # Nothing on the screen is invisible (text in the background's own colour).
     for y in range(ROWS):
         for x, cell in enumerate(screen.cells[y]):

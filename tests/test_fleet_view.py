@@ -10,16 +10,20 @@ from datetime import date
 import pytest
 from conftest import wait_until
 from fleet_pg import kiosk_config, owner_conn, responses, unique_id, write_responses
-from textual.widgets import DataTable
+from textual.widgets import Button, DataTable, Digits
 
 from kiosk.config import load_config
+from kiosk.dashboard import Dashboard
 from kiosk.fleet.figures import FleetSource, fleet_figures, site_summary
 from kiosk.fleet.schema import add_viewer
 from kiosk.fleet.sync import Syncer
 from kiosk.pin import PinVault
-from kiosk.report import stats_summary, stats_table
-from kiosk.screens.fleet import BELOW_MARK, FleetApp, FleetScreen, SiteScreen
+from kiosk.report import stats_summary
+from kiosk.screens.admin import AdminScreen
+from kiosk.screens.fleet import BELOW_MARK, FleetApp, FleetScreen
+from kiosk.screens.pin import PinScreen
 from kiosk.store import ResponseStore
+from kiosk.widgets.charts import HeatMap, ReasonBars
 
 pytest_plugins = ("fleet_pg",)  # the pg and fleet_db fixtures
 
@@ -66,7 +70,16 @@ def test_each_sites_figures_equal_kiosk_stats_on_its_own_data(chain):
     assert by_site[poor].summary.ci95[1] < figures.chain.csat
 
 
-async def test_fleet_view_behind_the_pin_lists_marks_and_opens_a_site(chain, monkeypatch):
+def kiosk_stats_json(config) -> dict:
+    """What `kiosk stats --json` prints on the counter's own data dir (a real process)."""
+    printed = subprocess.run([sys.executable, "-m", "kiosk", "stats", "--json",
+                              "--config", str(config.path)],
+                             capture_output=True, text=True, timeout=60)
+    assert printed.returncode == 0, printed.stderr
+    return json.loads(printed.stdout)
+
+
+async def test_fleet_view_behind_the_pin_lists_marks_and_opens_the_sites_admin_view(chain):
     cluster, url, sites = chain
     with owner_conn(cluster, url) as conn:
         viewer = add_viewer(conn, f"office_{unique_id('v').replace('-', '_')}")
@@ -74,8 +87,8 @@ async def test_fleet_view_behind_the_pin_lists_marks_and_opens_a_site(chain, mon
     config = next(iter(sites.values()))
     PinVault(config.data_dir).set_pin("2468")
     source = FleetSource(cluster.url(user=viewer.role, database=database), viewer.password)
-    app = FleetApp(config, source.url, source=source, today=lambda: TODAY)
-    async with app.run_test(size=(100, 30)) as pilot:
+    app = FleetApp(config, source.url, source=source, today=lambda: TODAY, hour=lambda: 15)
+    async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press(*"2468", "enter")
         await wait_until(lambda: isinstance(app.screen, FleetScreen), what="the fleet view")
         screen = app.screen
@@ -88,14 +101,59 @@ async def test_fleet_view_behind_the_pin_lists_marks_and_opens_a_site(chain, mon
         assert all(str(row[-1]) == "" for k, row in rows.items() if k != poor)
         table.move_cursor(row=list(rows).index(poor))
         await pilot.press("enter")
-        await wait_until(lambda: isinstance(app.screen, SiteScreen), what="the site view")
-        site = app.screen
-        await wait_until(lambda: site.summary is not None, timeout=20, what="the site figures")
+        await wait_until(lambda: isinstance(app.screen, AdminScreen), what="the site's admin view")
+        admin = app.screen
+        await wait_until(lambda: admin.dashboard is not None, timeout=20,
+                         what="the site's figures")
+        assert poor in str(admin.query_one("#admin-title").render())
+        await pilot.press("a")  # all time: what `kiosk stats` prints with no period
         own = sites[poor]
-        expected = stats_table(stats_summary(ResponseStore(own.data_dir), own), own)
-        shown = str(site.query_one("#site-figures").render())
-        assert shown == expected
-        assert site.summary.to_json() == stats_summary(ResponseStore(own.data_dir),
-                                                       own).to_json()
+        printed = kiosk_stats_json(own)
+        await wait_until(lambda: f"{printed['responses']:,} answers"
+                         in str(admin.query_one("#headline").render()), what="the headline")
+        assert str(admin.query_one("#csat-digits", Digits).value) == f"{printed['csat']:.1f}"
+        assert admin.dashboard.figures.summary.to_json() == printed
+        # Heat map, reasons, languages and NPS: as the counter's own summaries give them.
+        hours, breakdowns = ResponseStore(own.data_dir).summaries()
+        local = Dashboard(hours, threshold=own.survey.satisfied_threshold,
+                          min_responses=own.admin.min_responses, today=lambda: TODAY,
+                          day_breakdowns=breakdowns, hour=lambda: 15).select("all")
+        fleet = admin.dashboard.figures
+        assert fleet.grid == local.grid and fleet.days == local.days
+        assert fleet.breakdown.reasons == local.breakdown.reasons
+        assert fleet.breakdown.nps == local.breakdown.nps
+        assert ({k: t.counts for k, t in fleet.breakdown.languages.items()}
+                == {k: t.counts for k, t in local.breakdown.languages.items()})
+        assert sum(fleet.breakdown.reasons.values()) > 0
+        await pilot.press("h")
+        heat = admin.query_one("#heatmap", HeatMap)
+        await wait_until(lambda: "Mon" in str(heat.render()), what="the heat map")
+        assert any(ch.isdigit() for ch in str(heat.render()).split("Mon", 1)[1])
+        reasons = str(admin.query_one("#reasons", ReasonBars).render())
+        assert "waiting" in reasons.lower() and "staff" in reasons.lower()
+        export = admin.query_one("#export", Button)
+        assert export.disabled and "counter" in str(export.label)
         await pilot.press("escape")
         await wait_until(lambda: isinstance(app.screen, FleetScreen), what="back to the fleet")
+
+
+async def test_idle_in_a_sites_admin_view_locks_the_whole_fleet(chain):
+    cluster, url, sites = chain
+    with owner_conn(cluster, url) as conn:
+        viewer = add_viewer(conn, f"office_{unique_id('v').replace('-', '_')}")
+    config = next(iter(sites.values()))
+    config = replace(config, admin=replace(config.admin, idle_lock_seconds=1.0))
+    PinVault(config.data_dir).set_pin("2468")
+    source = FleetSource(cluster.url(user=viewer.role, database=url.rsplit("/", 1)[1]),
+                         viewer.password)
+    app = FleetApp(config, source.url, source=source, today=lambda: TODAY, hour=lambda: 15)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press(*"2468", "enter")
+        await wait_until(lambda: isinstance(app.screen, FleetScreen), what="the fleet view")
+        await pilot.press("enter")  # the first site
+        await wait_until(lambda: isinstance(app.screen, AdminScreen), what="a site's admin view")
+        await wait_until(lambda: isinstance(app.screen, PinScreen), timeout=10,
+                         what="the PIN screen after the idle time")
+        assert not any(isinstance(s, (FleetScreen, AdminScreen)) for s in app.screen_stack)
+        await pilot.press(*"2468", "enter")  # the same PIN opens the fleet again
+        await wait_until(lambda: isinstance(app.screen, FleetScreen), what="the fleet again")

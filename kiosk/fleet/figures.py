@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from scoring import Summary, Tally, csat_percent, summarize
+from scoring import Breakdown, Summary, Tally, csat_percent, summarize
 
 TREND_DAYS = 7  # the trend compares the last 7 days with the 7 before
 
@@ -110,6 +110,47 @@ def site_summary(conn: Any, kiosk_id: str, *, threshold: int = 4, min_responses:
     return summarize(_tally(row), threshold, min_responses)
 
 
+# One site's per-hour tallies and per-day breakdowns: what the counter's admin view
+# builds from its summaries (index ranges of the two tables' primary keys).
+SITE_HOURS_SQL = """
+SELECT local_day, local_hour, s1, s2, s3, s4, s5, f1, f2, f3, f4, f5
+FROM fleet.hour_tallies WHERE kiosk_id = %(kiosk)s
+"""
+SITE_BREAKDOWNS_SQL = f"""
+SELECT local_day, dimension, value, {_SCORES}
+FROM fleet.hour_breakdowns WHERE kiosk_id = %(kiosk)s
+GROUP BY local_day, dimension, value
+"""
+
+
+def site_summaries(conn: Any, kiosk_id: str
+                   ) -> tuple[dict[date, dict[int, Tally]], dict[date, Breakdown]]:
+    """One site's per-day per-hour tallies and per-day breakdowns, as the store's
+    ``summaries()`` gives them on its counter (days and hours in the site's zone)."""
+    day_hours: dict[date, dict[int, Tally]] = {}
+    for row in conn.execute(SITE_HOURS_SQL, {"kiosk": kiosk_id}):
+        tally = _tally(row[2:12])
+        if tally.n or tally.n_flagged:
+            day_hours.setdefault(row[0], {})[int(row[1])] = tally
+    breakdowns: dict[date, Breakdown] = {}
+    for day, dimension, value, *scores in conn.execute(SITE_BREAKDOWNS_SQL,
+                                                       {"kiosk": kiosk_id}):
+        counts = [int(v or 0) for v in scores]
+        if not any(counts):
+            continue
+        breakdown = breakdowns.setdefault(day, Breakdown())
+        if dimension == "language":
+            # Flagged answers are one count per language here, not split by score:
+            # the view shows unflagged figures per language, so they are left out.
+            breakdown.languages[value] = Tally.from_counts(counts)
+        elif dimension == "reason":
+            breakdown.reasons[value] = sum(counts)
+        elif dimension == "nps":
+            nps = [0] * 11
+            nps[int(value)] = sum(counts)
+            breakdown.nps.update(Tally.from_counts(nps, scale_min=0))
+    return day_hours, breakdowns
+
 
 class FleetSource:
     """The fleet view's one door to the database (a head-office login, read only).
@@ -132,3 +173,10 @@ class FleetSource:
 
         with connect(self.url, self.password) as conn:
             return site_summary(conn, kiosk_id, threshold=threshold, min_responses=min_responses)
+
+    def site_summaries(self, kiosk_id: str
+                       ) -> tuple[dict[date, dict[int, Tally]], dict[date, Breakdown]]:
+        from kiosk.fleet.connection import connect
+
+        with connect(self.url, self.password) as conn:
+            return site_summaries(conn, kiosk_id)

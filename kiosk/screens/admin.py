@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,10 +19,10 @@ from textual.events import Key, MouseDown
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, ContentSwitcher, Digits, Footer, Static
 
+from kiosk.admin_source import AdminSource, StoreSource
 from kiosk.config import Config
 from kiosk.dashboard import OTHER_KEY, PERIODS, Dashboard, Figures
 from kiosk.fleet.status import sync_line
-from kiosk.live import JournalTail
 from kiosk.misuse import TapRule
 from kiosk.screens.idle import IdleTimer
 from kiosk.store import ResponseStore
@@ -134,23 +133,25 @@ class AdminScreen(Screen[str]):
         Binding("escape", "back", "Back", id="admin.back"),
     ]
 
-    def __init__(self, config: Config, store: ResponseStore, *, back_label: str = "Back to survey",
+    def __init__(self, config: Config, source: AdminSource | ResponseStore, *,
+                 back_label: str = "Back to survey",
                  poll_seconds: float = POLL_SECONDS,
                  today: Callable[[], date] | None = None,
                  hour: Callable[[], int] | None = None) -> None:
+        """``source``: where the figures come from (kiosk.admin_source); a store is
+        read as the counter's own data dir, with ``today``/``hour`` its clock."""
         super().__init__(id="admin")
         self.config = config
-        self.store = store
+        if isinstance(source, ResponseStore):
+            source = StoreSource(source, today=today, hour=hour)
+        self.source: AdminSource = source
         self.back_label = back_label
         self.poll_seconds = poll_seconds
         self.dashboard: Dashboard | None = None
-        self.today = today or store.today  # the kiosk's calendar, not this process's zone
-        self.hour = hour or (lambda: store.calendar.now().hour)
-        self.tail = JournalTail(store, self.today)
+        self.today = source.today
+        self.hour = source.hour
         self._idle = IdleTimer(self, config.admin.idle_lock_seconds, self.idle_lock)
         self._quit_armed = False
-        self._damaged_parts: list[Path] = []
-        self._future_dated = 0  # answers dated after now (a clock set wrong), counted at load
 
     # -- layout ------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -200,7 +201,10 @@ class AdminScreen(Screen[str]):
                     yield Static("Net Promoter Score", classes="section")
                     yield Static("", id="nps-figure")
         with Horizontal(id="admin-actions"):
-            yield self._button("Export CSV", "export", variant="primary")
+            export = self._button("Export CSV" if self.source.store else "Export: on the counter",
+                                  "export", variant="primary")
+            export.disabled = self.source.store is None  # the rows are not here
+            yield export
             yield self._button("Include flagged", "toggle-flagged")
             yield self._button(self.back_label, "back")
             yield self._button("Quit kiosk", "quit", variant="error")
@@ -221,25 +225,23 @@ class AdminScreen(Screen[str]):
     # -- loading and live updates ---------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False)
     def load(self) -> None:
-        """Per-day summaries of every day but today, then today's taps from the file itself."""
-        day_hours, day_breakdowns = self.store.summaries(skip=self.today())
+        """The source's per-day summaries, then what its live feed holds so far."""
+        day_hours, day_breakdowns = self.source.summaries()
         dashboard = Dashboard(day_hours,
                               threshold=self.config.survey.satisfied_threshold,
                               min_responses=self.config.admin.min_responses,
                               today=self.today, hour=self.hour,
                               day_breakdowns=day_breakdowns,
-                              tz=self.store.calendar.tz)
-        for response in self.tail.poll():
+                              tz=self.source.tz)
+        live = self.source.poll()
+        for response in live.new:
             dashboard.add(response)
-        for response in self.tail.annotated:
+        for response in live.annotated:
             dashboard.annotate(response)
-        damaged = list(self.store.damaged_parts())
-        future = self.store.future_dated()  # reads the summaries: here, off the event loop
-        self.app.call_from_thread(self._loaded, dashboard, damaged, future)
+        self.source.check()  # the slow checks behind store_problems(), off the event loop
+        self.app.call_from_thread(self._loaded, dashboard)
 
-    def _loaded(self, dashboard: Dashboard, damaged: list[Path], future: int) -> None:
-        self._damaged_parts = damaged
-        self._future_dated = future
+    def _loaded(self, dashboard: Dashboard) -> None:
         self.dashboard = dashboard
         self.show(dashboard.select("today"))
         # Charts are laid out to the widgets' sizes: draw again once those are known.
@@ -251,9 +253,10 @@ class AdminScreen(Screen[str]):
         if self.dashboard is None:
             return
         figures = None
-        for response in self.tail.poll():
+        live = self.source.poll()
+        for response in live.new:
             figures = self.dashboard.add(response)
-        for response in self.tail.annotated:
+        for response in live.annotated:
             figures = self.dashboard.annotate(response)
         if figures is not None:
             self.show(figures)
@@ -357,22 +360,7 @@ class AdminScreen(Screen[str]):
 
     def store_problems(self) -> list[str]:
         """One line per thing staff must know about the data (empty when all is well)."""
-        store = self.store
-        problems = []
-        if store.last_error:
-            problems.append(f"✖ {store.last_error} — {store.pending} tap(s) kept in memory, "
-                            "retrying")
-        elif store.pending:
-            problems.append(f"⚠ {store.pending:,} tap(s) not yet on disk")
-        if self._future_dated:
-            problems.append(f"⚠ {self._future_dated:,} answer(s) dated in the future: "
-                            "check the clock")
-        problems += [f"⚠ {damage.describe()}" for damage in store.damage]
-        if self._damaged_parts:
-            problems.append(f"⚠ {len(self._damaged_parts)} damaged part(s) of the data were moved "
-                            f"aside in {store.responses_dir} (*.damaged-*): every good "
-                            "record was kept; keep these files for support")
-        return problems
+        return self.source.problems()
 
     # -- actions -------------------------------------------------------------
     def action_period(self, name: str) -> None:
@@ -410,8 +398,11 @@ class AdminScreen(Screen[str]):
     def action_export(self) -> None:
         from kiosk.screens.export import ExportScreen
 
+        store = self.source.store
+        if store is None:  # a fleet site: its rows are exported on its counter
+            return
         period = self.dashboard.figures.name if self.dashboard else "30d"
-        self.app.push_screen(ExportScreen(self.config, self.store, period,
+        self.app.push_screen(ExportScreen(self.config, store, period,
                                           on_activity=self._idle.restart))
 
     @on(Button.Pressed, ".period")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from textual import on, work
@@ -68,7 +68,8 @@ class ExportScreen(ModalScreen[None]):
         self._activity()
 
     def _default_name(self) -> str:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M")
+        # The kiosk's calendar (its configured zone), like the admin view's periods.
+        stamp = self.store.calendar.now().strftime("%Y%m%d-%H%M")
         return f"csat-{self.config.kiosk.id}-{self.period_name}-{stamp}.csv"
 
     def _mark_period(self) -> None:
@@ -114,7 +115,7 @@ class ExportScreen(ModalScreen[None]):
     def _range(self) -> tuple[date | None, date | None]:
         if self.period_name == "all":
             return None, None
-        period = period_named(self.period_name, date.today())
+        period = period_named(self.period_name, self.store.today())
         return period.start, period.end
 
     @work(thread=True, exclusive=True, exit_on_error=False)

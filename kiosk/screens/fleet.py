@@ -2,26 +2,32 @@
 
 Every site with its CSAT, n, 95 % interval and 7-day trend against the target;
 a site whose interval lies entirely below the chain's CSAT is marked.  Enter
-on a site shows its figures exactly as `kiosk stats` prints them on its counter.
-The database is read in worker threads: the screen never waits on the network.
+on a site opens the counter's own admin view over that site's tallies in the
+database (kiosk.admin_source.FleetSiteSource): the same figures as `kiosk stats`
+on its counter.  The database is read in worker threads: the screen never waits
+on the network.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.events import Key, MouseDown
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from kiosk.admin_source import FleetSiteSource
 from kiosk.config import Config
 from kiosk.fleet.figures import FleetFigures, FleetSource, SiteFigures
+from kiosk.palette import apply_palette
 from kiosk.pin import PinVault
-from kiosk.report import stats_table
+from kiosk.screens.admin import AdminScreen
+from kiosk.screens.idle import IdleTimer
 from kiosk.screens.pin import PinScreen
 from scoring import Summary
 
@@ -73,11 +79,13 @@ class FleetScreen(Screen[None]):
                 Binding("escape", "lock", "Lock")]
 
     def __init__(self, config: Config, source: FleetSource, today: Callable[[], date],
-                 refresh_seconds: float = REFRESH_SECONDS) -> None:
+                 refresh_seconds: float = REFRESH_SECONDS,
+                 hour: Callable[[], int] | None = None) -> None:
         super().__init__(id="fleet")
         self.config = config
         self.source = source
         self.today = today
+        self.hour = hour or (lambda: datetime.now().hour)
         self.refresh_seconds = refresh_seconds
         self.figures: FleetFigures | None = None
 
@@ -129,61 +137,31 @@ class FleetScreen(Screen[None]):
         for site in figures.sites:
             table.add_row(*site_row(site, figures.target), key=site.kiosk_id)
         self.query_one("#fleet-status", Static).update(
-            "Enter: the site's figures · r: refresh · Esc: lock")
+            "Enter: the site's admin view · r: refresh · Esc: lock")
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.row_key.value is not None:
-            self.app.push_screen(SiteScreen(self.config, self.source, event.row_key.value))
+        kiosk_id = event.row_key.value
+        if kiosk_id is not None:
+            self.app.push_screen(site_admin(self.config, self.source, kiosk_id,
+                                            self.today, self.hour), self._after_site)
+
+    def _after_site(self, choice: str | None) -> None:
+        if choice == "quit":
+            self.app.exit()
 
 
-class SiteScreen(Screen[None]):
-    """One site, as `kiosk stats` prints it on that counter."""
-
-    DEFAULT_CSS = """
-    SiteScreen { padding: 1 2; }
-    #site-figures { height: auto; }
-    """
-    BINDINGS = [Binding("escape", "back", "Back")]
-
-    def __init__(self, config: Config, source: FleetSource, kiosk_id: str) -> None:
-        super().__init__(id="fleet-site")
-        self.config = config
-        self.source = source
-        self.kiosk_id = kiosk_id
-        self.summary: Summary | None = None
-
-    def compose(self) -> ComposeResult:
-        yield Static(f"{self.kiosk_id}: loading…", id="site-figures", markup=False)
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self._load()
-
-    def action_back(self) -> None:
-        self.dismiss(None)
-
-    @work(thread=True, exclusive=True, exit_on_error=False)
-    def _load(self) -> None:
-        try:
-            summary = self.source.site(
-                self.kiosk_id, threshold=self.config.survey.satisfied_threshold,
-                min_responses=self.config.admin.min_responses)
-        except Exception as exc:  # noqa: BLE001
-            from kiosk.fleet.connection import first_line
-
-            text = f"cannot read the fleet database: {first_line(exc)}"
-            self.app.call_from_thread(self._update, None, text)
-            return
-        site_config = replace(self.config, kiosk=replace(self.config.kiosk, id=self.kiosk_id))
-        self.app.call_from_thread(self._update, summary, stats_table(summary, site_config))
-
-    def _update(self, summary: Summary | None, text: str) -> None:
-        self.summary = summary
-        self.query_one("#site-figures", Static).update(text)
+def site_admin(config: Config, fleet: FleetSource, kiosk_id: str, today: Callable[[], date],
+               hour: Callable[[], int]) -> AdminScreen:
+    """The counter's admin view over one site's figures in the fleet database."""
+    site_config = replace(config, kiosk=replace(config.kiosk, id=kiosk_id),
+                          sync=None)  # this machine's sync says nothing about the site
+    return AdminScreen(site_config, FleetSiteSource(fleet, kiosk_id, today=today, hour=hour),
+                       back_label="Back to sites")
 
 
 class FleetApp(App[None]):
-    """PIN (the data dir's admin PIN), then the fleet screen; Esc locks again."""
+    """PIN (the data dir's admin PIN), then the fleet screen; Esc locks again, and so
+    does ``[admin] idle_lock_seconds`` without a key or a click, whatever is open."""
 
     CSS_PATH = "../kiosk.tcss"
     TITLE = "csat-kiosk fleet"
@@ -191,23 +169,51 @@ class FleetApp(App[None]):
 
     def __init__(self, config: Config, url: str, *, source: FleetSource | None = None,
                  today: Callable[[], date] = date.today,
+                 hour: Callable[[], int] | None = None,
                  refresh_seconds: float = REFRESH_SECONDS) -> None:
         super().__init__()
         self.config = config
         self.source = source or FleetSource(url)
         self.today = today
+        self.hour = hour
         self.refresh_seconds = refresh_seconds
+        self.pin_vault = PinVault(config.data_dir)  # one per process, as on the counter
+        self._idle = IdleTimer(self, config.admin.idle_lock_seconds, self.idle_lock)
+        self._unlocked = False
 
     def on_mount(self) -> None:
+        apply_palette(self)  # the admin view's colours, as on the counter
         self._ask_pin()
 
     def _ask_pin(self) -> None:
-        self.push_screen(PinScreen(PinVault(self.config.data_dir),
-                                   self.config.admin.idle_lock_seconds), self._after_pin)
+        self._unlocked = False
+        self._idle.stop()  # the PIN screen times out by itself
+        self.push_screen(PinScreen(self.pin_vault, self.config.admin.idle_lock_seconds),
+                         self._after_pin)
 
     def _after_pin(self, ok: bool | None) -> None:
         if ok:
             self.push_screen(FleetScreen(self.config, self.source, self.today,
-                                         self.refresh_seconds), lambda _: self._ask_pin())
+                                         self.refresh_seconds, self.hour),
+                             lambda _: self._ask_pin())
+            self._unlocked = True
+            self._idle.restart()
         else:
             self.exit()
+
+    def idle_lock(self) -> None:
+        """Nobody at the screen: close what is open over the fleet view, then lock."""
+        fleet = next((s for s in self.screen_stack if isinstance(s, FleetScreen)), None)
+        if fleet is None:
+            return
+        while self.screen is not fleet:
+            self.pop_screen()
+        fleet.dismiss(None)
+
+    def on_key(self, event: Key) -> None:
+        if self._unlocked:
+            self._idle.restart()
+
+    def on_mouse_down(self, event: MouseDown) -> None:
+        if self._unlocked:
+            self._idle.restart()

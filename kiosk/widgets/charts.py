@@ -11,7 +11,9 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date
 
+from rich.cells import cell_len, set_cell_size
 from textual.content import Content
+from textual.events import Resize
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
@@ -38,6 +40,33 @@ def plain(text: str, limit: int = 40) -> str:
     cut to ``limit`` characters."""
     cleaned = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+def fit_cells(text: str, width: int) -> str:
+    """``text`` made safe (``plain``) and padded or cut to exactly ``width`` terminal
+    cells: a wide character (CJK, emoji) takes two, so counting characters would push
+    the figures after it onto the next line."""
+    cleaned = plain(text, 10_000)
+    if cell_len(cleaned) > width:
+        return set_cell_size(cleaned, max(0, width - 1)) + "…"
+    return set_cell_size(cleaned, width)
+
+
+class RedrawnOnResize(Static):
+    """A chart laid out to its own width: when that changes (a scrollbar appears beside
+    it, the terminal is resized) it is drawn again from what it was last shown."""
+
+    _last_shown: tuple[object, ...] | None = None
+
+    def show(self, *args: object) -> None:
+        raise NotImplementedError
+
+    def remember(self, *args: object) -> None:
+        self._last_shown = args
+
+    def on_resize(self, event: Resize) -> None:
+        if self._last_shown is not None:
+            self.show(*self._last_shown)
 
 
 def top_counts(counts: dict[str, int], n: int) -> list[tuple[str, int]]:
@@ -67,21 +96,22 @@ def fit_phrases(phrases: Sequence[str], width: int, separator: str = " · ") -> 
     return "\n".join([*lines, line])
 
 
-class DistributionBars(Static):
+class DistributionBars(RedrawnOnResize):
     """One horizontal bar per answer, with count and percent (0–100 % across)."""
 
     DEFAULT_CSS = "DistributionBars { height: auto; }"
     SCORE_STYLES = ("$text-error", "$text-warning", "$text-warning", "$text-success",
                     "$text-success")
 
-    def show(self, summary: Summary, labels: tuple[str, ...]) -> None:
-        width = max(len(label) for label in labels)
+    def show(self, summary: Summary, labels: tuple[str, ...]) -> None:  # type: ignore[override]
+        self.remember(summary, labels)
+        width = min(40, max(cell_len(plain(label)) for label in labels))
         bar_room = max(6, self.size.width - width - 20)
         parts: list[tuple[str, str] | str] = []
         for score in range(5, 0, -1):
             count, percent = summary.distribution[score]
             bar = "█" * round(bar_room * percent / 100)
-            parts += [f"{score} {plain(labels[score - 1]):<{width}} ",
+            parts += [f"{score} {fit_cells(labels[score - 1], width)} ",
                       (bar.ljust(bar_room), self.SCORE_STYLES[score - 1]),
                       f" {count:>7,} {percent:5.1f}\u00a0%\n"]
         self.update(Content.assemble(*parts))
@@ -136,15 +166,16 @@ def _short(iso: str) -> str:
     return f"{day.day} {day.strftime('%b')}"
 
 
-class HeatMap(Static):
+class HeatMap(RedrawnOnResize):
     """CSAT by weekday (rows) and hour (columns): green at or above the target, red
     below, amber where fewer than ``min_responses`` answers make the cell unreliable,
     blank without answers."""
 
     DEFAULT_CSS = "HeatMap { height: auto; }"
 
-    def show(self, grid: list[list[Tally]], threshold: int, target: float,
+    def show(self, grid: list[list[Tally]], threshold: int, target: float,  # type: ignore[override]
              min_responses: int) -> None:
+        self.remember(grid, threshold, target, min_responses)
         hours = [h for h in range(24) if any(row[h].n for row in grid)] or list(range(8, 20))
         first, last = min(hours), max(hours)
         span = range(first, last + 1)
@@ -174,25 +205,30 @@ class HeatMap(Static):
         self.update(Content.assemble(*parts))
 
 
-class ReasonBars(Static):
+class ReasonBars(RedrawnOnResize):
     """Why low scores were given: one bar per reason (top N, then "other"), its length
     proportional to the reason's share of the answers that gave one (zero baseline)."""
 
     DEFAULT_CSS = "ReasonBars { height: auto; }"
 
-    def show(self, items: Iterable[tuple[str, int]], total: int, limit: int) -> None:
+    def show(self, items: Iterable[tuple[str, int]], total: int,  # type: ignore[override]
+             limit: int) -> None:
         rows = list(items)
+        self.remember(rows, total, limit)
         if not rows or total <= 0:
             self.update("No reasons given in this period.")
             return
         shown_rows = rows[:limit]
-        width = min(22, max(len(plain(label)) for label, _ in shown_rows))
         suffixes = [f" {100 * count / total:.0f}\u00a0% ({count:,})" for _, count in shown_rows]
-        bar_room = max(4, self.size.width - width - 1 - max(map(len, suffixes)))
+        # The label gives way first on a narrow column: the figures stay on their line.
+        room_for_label = self.size.width - 2 - max(map(len, suffixes))
+        width = max(4, min(22, room_for_label,
+                           max(cell_len(plain(label)) for label, _ in shown_rows)))
+        bar_room = max(1, self.size.width - width - 1 - max(map(len, suffixes)))
         largest = max(count for _, count in shown_rows)
         parts: list[tuple[str, str] | str] = []
         for (label, count), suffix in zip(shown_rows, suffixes):
-            parts += [f"{plain(label, width):<{width}} ",
+            parts += [f"{fit_cells(label, width)} ",
                       ("█" * max(1, round(bar_room * count / largest)), "$text-error"),
                       f"{suffix}\n"]
         self.update(Content.assemble(*parts))

@@ -36,13 +36,14 @@ class ResponseStore:
     def __init__(self, data_dir: str | os.PathLike[str], *,
                  tz: Calendar | tzinfo | str | None = None,
                  clock: Callable[[], datetime] | None = None,
-                 retry_seconds: float = 1.0) -> None:
+                 retry_seconds: float = 1.0, max_retry_seconds: float = 30.0) -> None:
         self.calendar = tz if isinstance(tz, Calendar) else Calendar(tz, clock)
         self.reader = DataDir(data_dir, self.calendar)
         self.summary_cache = SummaryCache(self.reader)
         self.data_dir = self.reader.path
         self.responses_dir = self.reader.responses_dir
         self.retry_seconds = retry_seconds
+        self.max_retry_seconds = max_retry_seconds  # the back-off's ceiling while the disk fails
         self._writer: JournalWriter | None = None
         self._closed_writer: JournalWriter | None = None  # its last word stays readable
         self._lock_fd: int | None = None
@@ -52,6 +53,7 @@ class ResponseStore:
         """Take the data dir's lock and start the writer thread."""
         self._take_lock("stop it first or start with --data-dir pointing elsewhere")
         self._writer = JournalWriter(self.reader, retry_seconds=self.retry_seconds,
+                                     max_retry_seconds=self.max_retry_seconds,
                                      lock_fd=self._lock_fd)
         self._writer.start()
         return self

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -12,7 +13,7 @@ from kiosk.config import AdminConfig, Config, FollowupConfig, KioskConfig, RestC
 from kiosk.store import ResponseStore
 
 
-async def wait_until(condition: Callable[[], bool], timeout: float = 5.0, what="") -> None:
+async def wait_until(condition: Callable[[], bool], timeout: float = 30.0, what="") -> None:
     """Check ``condition`` after every turn of the event loop until it holds.
 
     No sleep: each turn lets the app run its pending callbacks (messages,
@@ -32,6 +33,33 @@ async def _next_turn(loop: asyncio.AbstractEventLoop) -> None:
     turn = loop.create_future()
     loop.call_soon(turn.set_result, None)
     await turn
+
+
+class SteppedClock:
+    """A monotonic clock that moves only when the test says so (patched over a
+    module's ``monotonic``): windows such as "five taps within 3 s" or the 0.4 s
+    arming of the follow-up hold on any runner, however slow."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+async def fire(timer) -> None:
+    """Run a running ``IdleTimer``'s timeout now, as its wall-clock timer would.
+
+    Tests give such timers a long time (60 s) and fire them here, so a slow
+    runner never sees one fire early, and no test waits for one."""
+    assert timer._timer is not None, "the timeout is not running"
+    timer.stop()
+    result = timer.callback()
+    if inspect.isawaitable(result):
+        await result
 
 
 def taps_taken(store: ResponseStore) -> int:

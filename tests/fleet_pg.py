@@ -123,6 +123,9 @@ from kiosk.models import Response  # noqa: E402
 
 LABELS = ("Very unhappy", "Unhappy", "Neutral", "Happy", "Very happy")
 ZONE = timezone(timedelta(hours=1))
+# The test kiosks' calendar: ZONE's offset all November, so days and hours do not
+# depend on the runner's TZ (at Lord Howe 08:00-20:00 +01:00 spans two local days).
+KIOSK_ZONE = "Europe/Paris"
 
 
 @pytest.fixture(scope="session")
@@ -176,7 +179,7 @@ def kiosk_config(tmp_path: Path, cluster: PgCluster, url: str, kiosk_id: str, *,
     database = url.rsplit("/", 1)[1]
     config = folder / "config.toml"
     config.write_text(
-        f'[kiosk]\nid = "{kiosk_id}"\ndata_dir = "data"\n\n'
+        f'[kiosk]\nid = "{kiosk_id}"\ndata_dir = "data"\ntimezone = "{KIOSK_ZONE}"\n\n'
         f'[sync]\nurl = "{cluster.url(user=credentials.role, database=database)}"\n'
         f'password_file = "fleet-password"\nbatch = {batch}\ninterval_seconds = 0.1\n',
         encoding="utf-8")
@@ -206,7 +209,7 @@ def responses(kiosk_id: str, count: int, *, start: datetime | None = None,
 def write_responses(data_dir: Path, batch: list[Response]) -> None:
     from kiosk.store import ResponseStore
 
-    store = ResponseStore(data_dir)
+    store = ResponseStore(data_dir, tz=KIOSK_ZONE)
     store.write_now(batch)
     store.close()
 

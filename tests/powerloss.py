@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -459,8 +459,9 @@ def _response(day: datetime, n: int, rng: random.Random) -> Any:
                     question="q", score=rng.randint(1, 5), label="x", language="en")
 
 
-# Three past days, noon UTC: distinct local days in every zone.
-DAYS = [datetime(2025, 3, d, 12, 0, tzinfo=UTC) for d in (10, 11, 12)]
+# Three past days at 09:00 local: the scenario's taps (up to 5 h later) stay on their
+# day in every zone (noon UTC is 23:00 at Lord Howe, and +100 min was the next day).
+DAYS = [datetime(2025, 3, d, 9, 0).astimezone() for d in (10, 11, 12)]
 
 
 def record_scenario(root: Path, seed: int, fault: Fault | None = None,

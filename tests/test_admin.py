@@ -21,7 +21,7 @@ from kiosk.screens.pin import PinScreen
 from kiosk.screens.survey import SurveyScreen
 from kiosk.store import ResponseStore
 from scoring import summarize, total
-from tests.conftest import open_admin, wait_until
+from tests.conftest import SteppedClock, fire, open_admin, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 PIN = "4821"
@@ -130,12 +130,18 @@ async def test_keypad_digits_show_as_dots_and_cancel(config, store, vault):
         await wait_until(lambda: isinstance(app.screen, SurveyScreen))
 
 
-async def test_five_taps_on_the_question_open_the_pin_screen(config, store, vault):
+async def test_five_taps_on_the_question_open_the_pin_screen(config, store, vault, monkeypatch):
+    clock = SteppedClock()  # "within 3 s" on the kiosk's clock, not the runner's speed
+    monkeypatch.setattr("kiosk.screens.survey.monotonic", clock)
     app = KioskApp(config, store)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(lambda: isinstance(app.screen, SurveyScreen))
         for _ in range(4):
             await pilot.click("#question")
+        clock.advance(SurveyScreen.ADMIN_TAP_SECONDS + 0.5)  # too slow: the count starts again
+        for _ in range(4):
+            await pilot.click("#question")
+            clock.advance(0.5)
         assert isinstance(app.screen, SurveyScreen)
         await pilot.click("#question")
         await wait_until(lambda: isinstance(app.screen, PinScreen))
@@ -146,14 +152,30 @@ async def test_five_taps_on_the_question_open_the_pin_screen(config, store, vaul
 
 
 async def test_pin_screen_returns_to_the_survey_when_idle(config, store, vault):
-    quick = replace(config, timing=replace(config.timing, idle_reset_seconds=1.0))
-    app = KioskApp(quick, store)
+    quiet = replace(config, timing=replace(config.timing, idle_reset_seconds=60))
+    app = KioskApp(quiet, store)
     async with app.run_test(size=(100, 30)) as pilot:
         await open_pin(app, pilot)
-        await wait_until(lambda: isinstance(app.screen, SurveyScreen), timeout=5)
+        pin_screen = app.screen
+        assert pin_screen._idle.seconds == 60  # the kiosk's idle time, running
+        await fire(pin_screen._idle)
+        await wait_until(lambda: isinstance(app.screen, SurveyScreen))
 
 
 # -- the admin view --------------------------------------------------------------
+# The kiosk's clock for the admin figures: late afternoon of a fixed day, so "today at
+# 9-16 h" is in the past and the periods are whole days, whatever the wall clock or zone
+# (at 00:05 today's answers would be in the future).
+NOW = datetime(2026, 11, 20, 17, 30).astimezone()
+
+
+@pytest.fixture
+def store(config):
+    opened = ResponseStore(config.data_dir, clock=lambda: NOW).open_writer()
+    yield opened
+    opened.close()
+
+
 def fill(store: ResponseStore, today: date) -> list[Response]:
     """History over 10 days, plus a few today."""
     written = []
@@ -172,14 +194,14 @@ def text_of(screen, selector: str) -> str:
 
 
 async def test_admin_figures_equal_scoring_on_the_same_data(config, store, vault):
-    written = fill(store, date.today())
+    written = fill(store, NOW.date())
     app = KioskApp(config, store)
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_until(lambda: isinstance(app.screen, SurveyScreen))
         admin = await open_admin(app, pilot, PIN)
         for key, days in (("a", None), ("w", 7), ("t", 1)):
             await pilot.press(key)
-            since = None if days is None else date.today() - timedelta(days=days - 1)
+            since = None if days is None else NOW.date() - timedelta(days=days - 1)
             expected = summarize(total(ResponseStore(config.data_dir).day_hours(since=since)),
                                  threshold=4, min_responses=30)
             assert admin.dashboard.figures.summary == expected
@@ -195,8 +217,8 @@ async def test_admin_figures_equal_scoring_on_the_same_data(config, store, vault
 
 async def test_a_tap_from_another_store_instance_shows_live(config, store, vault):
     """`kiosk admin` reads; the counter kiosk (another writer) records."""
-    fill(store, date.today())
-    reader = ResponseStore(config.data_dir)
+    fill(store, NOW.date())
+    reader = ResponseStore(config.data_dir, clock=lambda: NOW)
     app = AdminApp(config, reader)
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_until(lambda: isinstance(app.screen, PinScreen))
@@ -205,9 +227,9 @@ async def test_a_tap_from_another_store_instance_shows_live(config, store, vault
         admin = app.screen
         await wait_until(lambda: admin.dashboard is not None)
         before = admin.dashboard.figures.summary.responses
-        store.record(response(1, datetime.now().astimezone()))
+        store.record(response(1, NOW))
         await wait_until(lambda: admin.dashboard.figures.summary.responses == before + 1,
-                         timeout=1.5, what="the new tap within the live window")
+                         what="the new tap, live (no reload)")
         assert f"{before + 1:,} answers" in text_of(admin, "#headline")
         # the back-office app locks (PIN again) instead of showing a survey
         await pilot.click("#back")
@@ -215,7 +237,7 @@ async def test_a_tap_from_another_store_instance_shows_live(config, store, vault
 
 
 async def test_export_from_the_admin_view(config, store, vault, tmp_path):
-    written = fill(store, date.today())
+    written = fill(store, NOW.date())
     app = KioskApp(config, store)
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_until(lambda: isinstance(app.screen, SurveyScreen))
@@ -274,7 +296,7 @@ async def test_admin_locks_itself_after_idle(config, store, vault):
         await wait_until(lambda: isinstance(app.screen, SurveyScreen))
         await pilot.press("f12", *PIN, "enter")
         await wait_until(lambda: "AdminScreen" in shown, what="the admin view")
-        await wait_until(lambda: isinstance(app.screen, SurveyScreen), timeout=5)
+        await wait_until(lambda: isinstance(app.screen, SurveyScreen))
 
 
 def test_snapshot_of_the_admin_view(snap_compare, tmp_path):

@@ -10,7 +10,7 @@ from kiosk.app import KioskApp
 from kiosk.screens.survey import SurveyScreen
 from kiosk.screens.thanks import ThanksScreen
 from kiosk.store import ResponseStore
-from tests.conftest import taps_taken, wait_until
+from tests.conftest import fire, taps_taken, wait_until
 
 
 def stored(store: ResponseStore) -> list:
@@ -69,8 +69,16 @@ async def test_arrows_and_enter(config, store):
     assert [r.score for r in stored(store)] == [4]
 
 
-def slow_thanks(config, seconds=1.5):
+def slow_thanks(config, seconds=60):
+    """A thank-you that stays until the test ends it with ``thanks_time_is_up``."""
     return replace(config, timing=replace(config.timing, thank_you_seconds=seconds))
+
+
+def thanks_time_is_up(app) -> None:
+    """What the thank-you's timer does when it runs out (the test's timer is long, so a
+    slow runner never sees the screen leave before the test has looked at it)."""
+    assert isinstance(app.screen, ThanksScreen)
+    app.screen._back()
 
 
 async def test_taps_during_thanks_are_not_recorded(config, store):
@@ -81,6 +89,7 @@ async def test_taps_during_thanks_are_not_recorded(config, store):
         await wait_until(lambda: isinstance(app.screen, ThanksScreen))
         await pilot.press("3")
         await pilot.click("#thanks-message")
+        thanks_time_is_up(app)
         await wait_until(lambda: isinstance(app.screen, SurveyScreen))
     assert [r.score for r in stored(store)] == [5]
 
@@ -92,8 +101,11 @@ async def test_thank_you_then_a_clean_question(config, store):
         await pilot.press("1")
         await wait_until(lambda: isinstance(app.screen, ThanksScreen))
         assert "Thank you" in str(app.screen.query_one("#thanks-message").render())
+        thanks_time_is_up(app)
         await wait_until(lambda: isinstance(app.screen, SurveyScreen))
         await pilot.press("4")
+        await wait_until(lambda: isinstance(app.screen, ThanksScreen))
+        thanks_time_is_up(app)
         await answer_and_wait_back(pilot, app, 2)
     assert [r.score for r in stored(store)] == [1, 4]
 
@@ -127,6 +139,7 @@ async def test_lockdown_keys_on_the_thanks_screen(config, store, key):
         await wait_until(lambda: isinstance(app.screen, ThanksScreen))
         await pilot.press(key)
         assert app.is_running and app.return_code is None
+        thanks_time_is_up(app)  # the key did not take it elsewhere
         await wait_until(lambda: isinstance(app.screen, SurveyScreen))
 
 
@@ -182,7 +195,7 @@ async def test_thank_you_waits_until_the_tap_is_on_disk(config, store, monkeypat
         real_sync(fd)
 
     monkeypatch.setattr(os, "fdatasync", held_sync)
-    app = KioskApp(config, store)
+    app = KioskApp(slow_thanks(config), store)  # the thank-you stays until looked at
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(lambda: isinstance(app.screen, SurveyScreen))
         await pilot.press("4")
@@ -211,7 +224,7 @@ async def test_a_slow_disk_delays_the_thank_you_at_most_briefly(config, store, m
         real_sync(fd)
 
     monkeypatch.setattr(os, "fdatasync", stuck_sync)
-    app = KioskApp(config, store)
+    app = KioskApp(slow_thanks(config), store)  # the thank-you stays until looked at
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(lambda: isinstance(app.screen, SurveyScreen))
         await pilot.press("4")
@@ -223,12 +236,13 @@ async def test_a_slow_disk_delays_the_thank_you_at_most_briefly(config, store, m
 
 
 async def test_a_half_made_choice_is_cleared_after_idle_every_time(config, store):
-    quick = replace(config, timing=replace(config.timing, idle_reset_seconds=1.0))
-    app = KioskApp(quick, store)
+    quiet = replace(config, timing=replace(config.timing, idle_reset_seconds=60))
+    app = KioskApp(quiet, store)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(lambda: isinstance(app.screen, SurveyScreen))
-        for _ in range(2):  # a timer that fired once must fire again
+        for _ in range(2):  # a timer that fired once must run again
             await pilot.press("right")
             assert app.screen.highlighted == 3
-            await wait_until(lambda: app.screen.highlighted is None, timeout=5)
+            await fire(app.screen._idle)
+            await wait_until(lambda: app.screen.highlighted is None)
     assert stored(store) == []

@@ -45,7 +45,9 @@ def test_formula_text_is_guarded_in_every_text_column():
                "reason": "\rr", "comment": "'quoted"}
     row = next(csv.DictReader(io.StringIO(",".join(COLUMNS) + "\r\n" + _line(hostile, {}))))
     for column in ("id", "kiosk", "question", "label", "language", "reason", "comment"):
-        assert row[column].startswith("'"), column
+        # exactly one quote in front of the text as written: "'quoted" already starts
+        # with one, so a startswith check could not see its guard missing
+        assert row[column] == "'" + hostile[column], column
 
 
 def test_wrong_shape_records_are_skipped_and_counted():

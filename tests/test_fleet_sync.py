@@ -72,7 +72,7 @@ def test_annotation_after_the_tap_updates_the_row_and_moves_the_tallies(fleet_db
     from dataclasses import replace
     tap = replace(tap, score=2, label="Unhappy", flagged=False, reason=None, nps=None,
                   language="fr")
-    store = ResponseStore(config.data_dir).open_writer()
+    store = ResponseStore(config.data_dir, tz=config.kiosk.timezone).open_writer()
     try:
         store.record(tap)
         assert store.wait_idle()
@@ -137,7 +137,7 @@ def test_sigkill_in_the_middle_of_a_batch_then_resume_pushes_each_response_once(
     config = load_config(config_path)
     made = responses(kiosk, 1500, per_day=300)  # five days, several batches each
     write_responses(config.data_dir, made)
-    third_day = (made[600].timestamp.astimezone()).date()
+    third_day = made[600].timestamp.date()  # stamped in ZONE, the kiosk's offset
 
     blocker = owner_conn(cluster, url)
     blocker.autocommit = False
@@ -197,7 +197,7 @@ def test_server_goes_away_and_comes_back(own_server, tmp_path):
     kiosk = unique_id()
     config_path = kiosk_config(tmp_path, cluster, url, kiosk, batch=50)
     config = load_config(config_path)
-    store = ResponseStore(config.data_dir).open_writer()
+    store = ResponseStore(config.data_dir, tz=config.kiosk.timezone).open_writer()
     thread = SyncThread(Syncer(config, now=lambda: NOW), interval=0.05, min_backoff=0.05,
                         max_backoff=0.2)
     store.add_listener(lambda _r: thread.wake())
@@ -267,7 +267,7 @@ def test_kiosk_run_starts_the_sync_thread_and_a_tap_reaches_the_database(fleet_d
     cluster, url = fleet_db
     kiosk = unique_id()
     config = load_config(kiosk_config(tmp_path, cluster, url, kiosk))
-    store = ResponseStore(config.data_dir).open_writer()
+    store = ResponseStore(config.data_dir, tz=config.kiosk.timezone).open_writer()
     thread = _start_sync(config, store)
     tap = responses(kiosk, 1)[0]
     try:

@@ -12,13 +12,14 @@ import pytest
 from kiosk.app import KioskApp
 from kiosk.cli import main
 from kiosk.hours import OpeningHours
+from kiosk.screens.afterthought import ARM_SECONDS
 from kiosk.screens.followup import FollowupScreen
 from kiosk.screens.nps import NpsScreen
 from kiosk.screens.rest import ClosedScreen
 from kiosk.screens.survey import SurveyScreen
 from kiosk.screens.thanks import ThanksScreen
 from scoring import Tally, nps
-from tests.conftest import open_admin, taps_taken, wait_until
+from tests.conftest import SteppedClock, fire, open_admin, taps_taken, wait_until
 
 SHIPPED = str(Path(__file__).resolve().parent.parent / "config.toml")
 
@@ -57,25 +58,41 @@ async def test_low_score_asks_why_and_stores_the_reason_on_the_same_record(confi
     assert len(rows) == 2 and rows[0]["reason"] == "staff" and rows[1]["reason"] == ""
 
 
+@pytest.fixture
+def arming_clock(monkeypatch) -> SteppedClock:
+    """The follow-up and NPS screens' clock (arming delay, countdown), moved by the test."""
+    clock = SteppedClock()
+    monkeypatch.setattr("kiosk.screens.afterthought.monotonic", clock)
+    return clock
+
+
 async def test_followup_times_out_to_skip(config, store):
-    app = KioskApp(with_followup(config, seconds=1.0), store)
+    app = KioskApp(with_followup(config, seconds=60), store)
     async with app.run_test(size=(100, 30)) as pilot:
         await survey_ready(app)
         await pilot.press("1")
         await wait_until(lambda: isinstance(app.screen, FollowupScreen))
-        await wait_until(lambda: isinstance(app.screen, (ThanksScreen, SurveyScreen)), timeout=5)
+        screen = app.screen
+        assert screen._timeout.seconds == 60  # the configured time, running
+        await fire(screen._timeout)  # ...and it runs out
+        await wait_until(lambda: isinstance(app.screen, (ThanksScreen, SurveyScreen)))
     [response] = stored(store)
     assert response.score == 1 and response.reason is None
 
 
-async def test_a_double_tap_does_not_pick_a_reason(config, store):
-    app = KioskApp(with_followup(config, seconds=1), store)
+async def test_a_double_tap_does_not_pick_a_reason(config, store, arming_clock):
+    app = KioskApp(with_followup(config, seconds=60), store)
     async with app.run_test(size=(100, 30)) as pilot:
         await survey_ready(app)
         await pilot.press("1", "1", "1")
         await wait_until(lambda: isinstance(app.screen, FollowupScreen))
-        await pilot.press("1")  # still within the arming delay or a stray: not a reason
-        await wait_until(lambda: not isinstance(app.screen, FollowupScreen), timeout=5)
+        screen = app.screen
+        await pilot.press("1")  # within the arming delay (the clock has not moved): not a reason
+        arming_clock.advance(ARM_SECONDS * 0.9)
+        await pilot.click("#reason-1")  # still within it
+        assert app.screen is screen and screen.reason is None
+        await fire(screen._timeout)
+        await wait_until(lambda: not isinstance(app.screen, FollowupScreen))
     assert [(r.score, r.reason) for r in stored(store)] == [(1, None)]
 
 
@@ -119,11 +136,13 @@ async def test_nps_question_is_stored_on_the_response(config, store):
 
 
 async def test_resting_keeps_the_answers_and_a_tap_on_one_records_it(config, store):
-    resting = replace(config, rest=replace(config.rest, attract_seconds=1.0))
+    resting = replace(config, rest=replace(config.rest, attract_seconds=60))
     app = KioskApp(resting, store)
     async with app.run_test(size=(100, 30)) as pilot:
         survey = app.screen
-        await wait_until(lambda: survey.resting, timeout=15)
+        await wait_until(lambda: isinstance(survey, SurveyScreen) and survey._attract._timer)
+        await fire(survey._attract)
+        assert survey.resting
         question = survey.query_one("#question")
         assert question.text == config.texts().attract  # the headline invites
         for score in range(1, 6):  # the answers stay on screen
@@ -132,7 +151,9 @@ async def test_resting_keeps_the_answers_and_a_tap_on_one_records_it(config, sto
         await pilot.click("#rate-4")  # the customer who taps green gets green
         await wait_until(lambda: taps_taken(app.store) >= 1)
         await survey_ready(app)
-        await wait_until(lambda: survey.resting, timeout=15)
+        await wait_until(lambda: survey._attract._timer is not None)  # running again
+        await fire(survey._attract)
+        assert survey.resting
         await pilot.click("#question")  # a tap elsewhere only wakes it
         await wait_until(lambda: not survey.resting)
         assert question.text == config.texts().question
@@ -143,7 +164,7 @@ async def test_resting_keeps_the_answers_and_a_tap_on_one_records_it(config, sto
 
 @pytest.mark.parametrize("mode, prefixed", [("touch", False), ("keys", True), ("both", True)])
 async def test_followup_and_nps_show_their_countdown_and_keys_only_where_keys_are_used(
-        config, store, mode, prefixed):
+        config, store, mode, prefixed, arming_clock):
     from kiosk.screens.afterthought import Countdown
 
     setup = replace(with_followup(config, seconds=9), kiosk=replace(config.kiosk, input=mode),
@@ -161,7 +182,8 @@ async def test_followup_and_nps_show_their_countdown_and_keys_only_where_keys_ar
         reason = str(followup.query_one("#reason-1").render())
         assert reason.startswith("1 ") == prefixed, (mode, reason)
         assert str(followup.query_one("#skip").render()).startswith("0 ") == prefixed
-        await wait_until(followup._armed)
+        arming_clock.advance(ARM_SECONDS + 0.1)
+        assert followup._armed()
         await pilot.click("#skip")
         await wait_until(lambda: isinstance(app.screen, NpsScreen))
         nps_screen = app.screen

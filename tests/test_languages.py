@@ -12,7 +12,7 @@ from kiosk.app import KioskApp
 from kiosk.config import ALL_LANGUAGES, ConfigError, load_config
 from kiosk.i18n import TEXT_KEYS, load_texts, shipped_languages
 from kiosk.screens.survey import SurveyScreen
-from tests.conftest import taps_taken, wait_until
+from tests.conftest import fire, taps_taken, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "kiosk" / "locales"
@@ -118,13 +118,14 @@ async def test_language_bar_switches_and_the_next_customer_starts_in_default(con
 
 
 async def test_idle_resets_the_language(config, store):
-    quick = replace(config, timing=replace(config.timing, idle_reset_seconds=1.0))
-    app = KioskApp(quick, store)
+    quiet = replace(config, timing=replace(config.timing, idle_reset_seconds=60))
+    app = KioskApp(quiet, store)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(lambda: isinstance(app.screen, SurveyScreen))
         await pilot.click("#lang-ru")
         assert app.screen.language == "ru"
-        await wait_until(lambda: app.screen.language == "en", timeout=5)
+        await fire(app.screen._idle)  # nobody touched it for idle_reset_seconds
+        await wait_until(lambda: app.screen.language == "en")
 
 
 def visible_text(widget) -> str:

@@ -78,7 +78,7 @@ ATTACK_KEYS = ["ctrl+q", "ctrl+c", "ctrl+z", "ctrl+backslash", "ctrl+p", "escape
 
 @pytest.mark.parametrize("screen", ["survey", "thanks"])
 async def test_no_key_leads_out_of_the_customer_screens(config, store, screen):
-    slow = replace(config, timing=replace(config.timing, thank_you_seconds=30))
+    slow = replace(config, timing=replace(config.timing, thank_you_seconds=3600))
     app = KioskApp(slow, store)
     expected = SurveyScreen if screen == "survey" else ThanksScreen
     async with app.run_test(size=(100, 30)) as pilot:

@@ -64,27 +64,55 @@ class Terminal:
         os.close(self.master)
 
 
+# The kiosk with a disk that holds the writer's os.write until the test says so (a
+# file appears): the thank-you then shows with the tap still in memory, and the test
+# signals at exactly that moment, whatever the runner's speed.
+HELD_WRITER = """
+import os, runpy, sys, threading, time
+release = sys.argv.pop(1)
+real_write = os.write
+def held_write(fd, data):
+    if threading.current_thread().name == "kiosk-writer":
+        while not os.path.exists(release):
+            time.sleep(0.01)
+    return real_write(fd, data)
+os.write = held_write
+sys.argv[0] = "kiosk"
+runpy.run_module("kiosk", run_name="__main__", alter_sys=True)
+"""
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
 def test_signal_ends_the_kiosk_cleanly_with_nothing_lost(tmp_path, sig):
+    """The signal comes while a thanked tap is still on its way to the disk: the
+    kiosk writes it before it exits."""
     data = tmp_path / "data"
-    term = Terminal([sys.executable, "-m", "kiosk", "--config", str(ROOT / "config.toml"),
-                     "--data-dir", str(data)], cwd=tmp_path)
+    release = tmp_path / "disk-is-back"
+    term = Terminal([sys.executable, "-c", HELD_WRITER, str(release),
+                     "--config", str(ROOT / "config.toml"), "--data-dir", str(data)],
+                    cwd=tmp_path)
     try:
         term.read_until(lambda t: b"satisfied" in t.output)
-        store = ResponseStore(data)
-        deadline = time.monotonic() + 20
-        while not list(store.iter_responses()) and time.monotonic() < deadline:
+        deadline = time.monotonic() + 30
+        while b"Thank you" not in term.output and time.monotonic() < deadline:
             # A key sent while the app still sets up its terminal can be lost: send it
-            # again until it is recorded (a repeat during the thank-you screen is ignored).
+            # again until it is answered (a repeat during the thank-you screen is ignored).
             term.send("5")
             term.read_for(1.0)
+        assert b"Thank you" in term.output, term.output[-500:]
+        assert list(ResponseStore(data).iter_responses()) == []  # thanked, not yet written
         term.process.send_signal(sig)
-        assert term.process.wait(timeout=10) == 0
+        term.read_for(0.3)
+        assert term.process.poll() is None  # waiting for the tap's write, not gone
+        release.touch()
+        assert term.process.wait(timeout=20) == 0
         term.read_for(0.5)
         assert b"Traceback" not in term.output
     finally:
+        release.touch()
         term.close()
     assert [r.score for r in ResponseStore(data).iter_responses()] == [5]
+    assert not list(data.glob("unsaved-*")) and not list(tmp_path.rglob("unsaved-*"))
     # the lock is released: a new kiosk could start
     ResponseStore(data).open_writer().close()
 

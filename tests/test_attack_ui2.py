@@ -5,16 +5,16 @@ import os
 import threading
 from dataclasses import replace
 
-import kiosk.app
 import pytest
 from rich.text import Text
 
+import kiosk.app
 from kiosk.app import KioskApp
 from kiosk.screens.followup import FollowupScreen
 from kiosk.screens.nps import NpsScreen
 from kiosk.screens.survey import SurveyScreen
 from kiosk.screens.thanks import ThanksScreen
-from tests.conftest import taps_taken, wait_until
+from tests.conftest import wait_until
 
 
 def stored(store):

@@ -42,7 +42,7 @@ def torn(path: Path) -> None:
 
 def garbage_middle(path: Path) -> None:
     lines = path.read_bytes().splitlines(keepends=True)
-    path.write_bytes(lines[0] + os.urandom(64).replace(b"\n", b"x") + b"\n" + b"".join(lines[1:]))
+    path.write_bytes(lines[0] + os.urandom(64).replace(b"\n", b"x").replace(b"\r", b"x") + b"\n" + b"".join(lines[1:]))
 
 
 def wrong_shape(path: Path) -> None:

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from conftest import wait_until
+from conftest import fire, wait_until
 from fleet_pg import kiosk_config, owner_conn, responses, unique_id, write_responses
 from textual.widgets import Button, DataTable, Digits
 
@@ -144,7 +144,8 @@ async def test_idle_in_a_sites_admin_view_locks_the_whole_fleet(chain):
     with owner_conn(cluster, url) as conn:
         viewer = add_viewer(conn, f"office_{unique_id('v').replace('-', '_')}")
     config = next(iter(sites.values()))
-    config = replace(config, admin=replace(config.admin, idle_lock_seconds=1.0))
+    # A long idle time, fired by the test: a slow runner never sees it fire early.
+    config = replace(config, admin=replace(config.admin, idle_lock_seconds=60.0))
     PinVault(config.data_dir).set_pin("2468")
     source = FleetSource(cluster.url(user=viewer.role, database=url.rsplit("/", 1)[1]),
                          viewer.password)
@@ -154,7 +155,8 @@ async def test_idle_in_a_sites_admin_view_locks_the_whole_fleet(chain):
         await wait_until(lambda: isinstance(app.screen, FleetScreen), what="the fleet view")
         await pilot.press("enter")  # the first site
         await wait_until(lambda: isinstance(app.screen, AdminScreen), what="a site's admin view")
-        await wait_until(lambda: isinstance(app.screen, PinScreen), timeout=10,
+        await fire(app._idle)  # the idle time is up
+        await wait_until(lambda: isinstance(app.screen, PinScreen),
                          what="the PIN screen after the idle time")
         assert not any(isinstance(s, (FleetScreen, AdminScreen)) for s in app.screen_stack)
         await pilot.press(*"2468", "enter")  # the same PIN opens the fleet again

@@ -85,16 +85,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
                                str(ROOT / "config.toml"), "--data-dir", str(data),
                                "--port", str(port)], cwd=tmp_path,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                raise AssertionError("kiosk serve did not start listening") from None
-            time.sleep(0.1)  # polling a port being opened, not waiting for the app
+    wait_until_listening(server, port, "kiosk serve")
     yield f"http://127.0.0.1:{port}", data
     server.terminate()
     server.wait(timeout=10)
@@ -103,6 +94,21 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 def locked(text: str) -> bool:
     """The PIN screen's lockout line, however the page wrapped it."""
     return re.search(r"Locked\s+for", text) is not None
+
+
+def wait_until_listening(server: subprocess.Popen[bytes], port: int, what: str) -> None:
+    """Until ``server`` accepts connections on ``port`` (a port opening in another process
+    has no event to wait on: it is polled every 0.1 s, up to 20 s)."""
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                raise AssertionError(f"{what} did not start listening") from None
+            time.sleep(0.1)  # the poll interval of a port opening elsewhere
 
 
 class Session:

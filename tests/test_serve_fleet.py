@@ -7,10 +7,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from fleet_pg import kiosk_config, owner_conn, responses, unique_id, write_responses
-from test_serve import CHROMIUM, CHROMIUM_ARGS, Session, _browser_missing, free_port
+from test_serve import CHROMIUM, CHROMIUM_ARGS, Session, _browser_missing, free_port, wait_until_listening
 
 from kiosk.config import Config, load_config
 from kiosk.fleet.schema import add_viewer
@@ -92,16 +90,7 @@ def served_fleet(fleet_db, tmp_path: Path) -> Iterator[ServedFleet]:
                                "--config", str(ROOT / "config.toml"), "--data-dir", str(office),
                                "--port", str(port)], cwd=tmp_path, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                raise AssertionError("kiosk serve --fleet did not start listening") from None
-            time.sleep(0.1)  # polling a port being opened, not waiting for the app
+    wait_until_listening(server, port, "kiosk serve --fleet")
     served = ServedFleet(f"http://127.0.0.1:{port}", url, viewer.password, site, server)
     yield served
     if server.poll() is None:

@@ -28,8 +28,8 @@ from textual.app import App  # noqa: E402
 
 from kiosk.config import AdminConfig, Config, KioskConfig  # noqa: E402
 from kiosk.models import Response  # noqa: E402
-from kiosk.screens.admin import AdminScreen  # noqa: E402
-from kiosk.store import ResponseStore  # noqa: E402
+from kiosk.store.response_store import ResponseStore  # noqa: E402
+from kiosk.ui.screens.admin import AdminScreen  # noqa: E402
 
 
 def fill(data: Path, distinct: int, days: int) -> None:

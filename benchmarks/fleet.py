@@ -1,4 +1,4 @@
-"""Fleet scale on this machine: a throwaway PostgreSQL (tests/fleet_pg.py, fsync on).
+"""Fleet scale on this machine: a throwaway PostgreSQL (tests/fleet/fleet_pg.py, fsync on).
 
     python benchmarks/fleet.py [--kiosks 500] [--seconds 30] [--rows 10000000] [--quick]
 
@@ -42,7 +42,7 @@ from kiosk.fleet.figures import fleet_figures  # noqa: E402
 from kiosk.fleet.schema import add_kiosk, init_schema  # noqa: E402
 from kiosk.fleet.sync import Syncer  # noqa: E402
 from kiosk.models import local_now  # noqa: E402
-from kiosk.store import ResponseStore  # noqa: E402
+from kiosk.store.response_store import ResponseStore  # noqa: E402
 
 
 def _pct(values: list[float], q: float) -> float:

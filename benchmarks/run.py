@@ -46,10 +46,10 @@ if str(ROOT) not in sys.path:
 
 import scoring  # noqa: E402
 from kiosk.config import Config, load_config  # noqa: E402
-from kiosk.demo import generate  # noqa: E402
-from kiosk.localtime import Calendar  # noqa: E402
+from kiosk.data.demo import generate  # noqa: E402
 from kiosk.models import Response, new_response_id  # noqa: E402
-from kiosk.store import ResponseStore  # noqa: E402
+from kiosk.store.localtime import Calendar  # noqa: E402
+from kiosk.store.response_store import ResponseStore  # noqa: E402
 
 CONFIG = ROOT / "config.toml"
 PER_DAY = 550
@@ -190,8 +190,8 @@ def bench_taps(path: Path, config: Config, stored: int, taps: int) -> dict[str, 
 
 def bench_first_tap(path: Path, config: Config, rows: int) -> dict[str, Any]:
     """The first tap of a restarted kiosk whose today's file holds ``rows``."""
-    from kiosk.storage import JournalDB, JournalStorage
-    from kiosk.writer import valid_doc
+    from kiosk.store.storage import JournalDB, JournalStorage
+    from kiosk.store.writer import valid_doc
 
     build_data_dir(path, config, 0, rows)
     os.sync()
@@ -271,9 +271,9 @@ def bench_tinydb_stock(path: Path, config: Config, stored: int, taps: int
 COLD_START = r"""
 import json, resource, sys, time
 from kiosk.config import ensure_data_dir, load_config
-from kiosk.store import ResponseStore
-import kiosk.app as app_module
-from kiosk.screens.survey import SurveyScreen
+from kiosk.store.response_store import ResponseStore
+import kiosk.ui.app as app_module
+from kiosk.ui.screens.survey import SurveyScreen
 
 config = load_config(sys.argv[1], sys.argv[2])
 ensure_data_dir(config, from_flag=True)
@@ -396,7 +396,7 @@ def bench_admin(path: Path, config: Config, repeats: int) -> dict[str, Any]:
     """As the admin screen does it: ``Dashboard(store.day_hours(until=yesterday))``
     once when the view opens, ``select("all")`` for the all-time refresh,
     ``add(response)`` per live tap."""
-    from kiosk.dashboard import Dashboard
+    from kiosk.views.dashboard import Dashboard
 
     threshold, minimum = config.survey.satisfied_threshold, config.admin.min_responses
     ResponseStore(path).day_hours()  # summaries.json up to date (warm cache)
@@ -448,7 +448,7 @@ def bench_stats(path: Path, repeats: int) -> dict[str, Any]:
     (path / "summaries.json").unlink(missing_ok=True)
     _r, cold, cold_rss, _out = run_child(argv)
     warm = [run_child(argv)[1] for _ in range(repeats)]
-    _r, bare, _rss, _out = run_child([sys.executable, "-c", "import kiosk.cli, kiosk.report"])
+    _r, bare, _rss, _out = run_child([sys.executable, "-c", "import kiosk.cli, kiosk.data.stats"])
     return {"stats_cold_s": round(cold, 3), "stats_s": round(statistics.median(warm), 3),
             "stats_import_only_s": round(bare, 3), "stats_cold_rss_mb": round(cold_rss / 1024, 1)}
 

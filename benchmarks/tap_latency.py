@@ -286,9 +286,9 @@ def traced_child(trace_path: str, argv: list[str]) -> int:
     from textual.drivers.linux_driver import LinuxDriver
 
     from kiosk import cli, store
-    from kiosk.app import KioskApp
-    from kiosk.screens.survey import SurveyScreen
-    from kiosk.screens.thanks import ThanksScreen
+    from kiosk.ui.app import KioskApp
+    from kiosk.ui.screens.survey import SurveyScreen
+    from kiosk.ui.screens.thanks import ThanksScreen
 
     out = os.open(trace_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     real_write, real_read, real_sync = os.write, os.read, os.fdatasync

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from kiosk.config import Config, ConfigError, check_data_dir, ensure_data_dir, load_config
-from kiosk.crash import CRASH_EXIT, write_crash_log
-from kiosk.fallback import save_unwritten
-from kiosk.lock import StoreLocked
-from kiosk.store import ResponseStore
+from kiosk.store.fallback import save_unwritten
+from kiosk.store.lock import StoreLocked
+from kiosk.store.response_store import ResponseStore
+from kiosk.ui.crash import CRASH_EXIT, write_crash_log
 
 if TYPE_CHECKING:
     from kiosk.fleet.sync import SyncThread
@@ -205,7 +205,7 @@ class _StopOnSignal:
 def run(args: argparse.Namespace, config: Config) -> int:
     stop = _StopOnSignal()  # first: importing Textual and opening the store take a while
     try:
-        from kiosk.app import KioskApp  # Textual loads only for the UI
+        from kiosk.ui.app import KioskApp  # Textual loads only for the UI
 
         if stop.stopping():
             return 0
@@ -251,7 +251,7 @@ def _start_sync(config: Config, store: ResponseStore) -> SyncThread | None:
 
 
 def export(args: argparse.Namespace, config: Config) -> int:
-    from kiosk.export import UnreadableDataDir
+    from kiosk.data.export import UnreadableDataDir
 
     store = _open_reader(args, config)
     where = "standard output" if args.out == "-" else args.out
@@ -275,7 +275,7 @@ _DAMAGED = "check the data dir: its responses folder should hold only readable d
 
 
 def _export_to_stdout(args: argparse.Namespace, store: ResponseStore) -> int:
-    from kiosk.export import day_files_to_export, write_csv
+    from kiosk.data.export import day_files_to_export, write_csv
 
     day_files = day_files_to_export(store, args.since, args.until)
     try:
@@ -292,7 +292,7 @@ def _export_to_path(args: argparse.Namespace, store: ResponseStore) -> int:
     (/dev/null, a FIFO) is written in place: there is nothing to replace."""
     import stat
 
-    from kiosk.export import day_files_to_export, export_to_file, write_csv
+    from kiosk.data.export import day_files_to_export, export_to_file, write_csv
 
     target = Path(args.out)
     try:
@@ -338,7 +338,7 @@ def _io_problem(command: str, exc: OSError) -> str:
 
 
 def stats(args: argparse.Namespace, config: Config) -> int:
-    from kiosk.report import stats_summary, stats_table
+    from kiosk.data.stats import stats_summary, stats_table
 
     store = _open_reader(args, config)
     try:
@@ -364,7 +364,7 @@ def _report_damage(store: ResponseStore) -> None:
 
 
 def demo(args: argparse.Namespace, config: Config) -> int:
-    from kiosk.demo import run_demo
+    from kiosk.data.demo import run_demo
 
     ensure_data_dir(config, from_flag=bool(args.data_dir))
     return run_demo(args, config)
@@ -372,12 +372,12 @@ def demo(args: argparse.Namespace, config: Config) -> int:
 
 def admin(args: argparse.Namespace, config: Config) -> int:
     if args.fleet:
-        from kiosk.screens.fleet import FleetApp
+        from kiosk.ui.screens.fleet import FleetApp
 
         fleet_app = FleetApp(config, _fleet_url(args, "kiosk admin --fleet"))
         fleet_app.run()
         return fleet_app.return_code or 0
-    from kiosk.app import AdminApp
+    from kiosk.ui.app import AdminApp
 
     app = AdminApp(config, _open_reader(args, config))
     app.run()
@@ -385,7 +385,7 @@ def admin(args: argparse.Namespace, config: Config) -> int:
 
 
 def serve(args: argparse.Namespace, config: Config) -> int:
-    from kiosk.serve import serve as serve_admin
+    from kiosk.web.serve import serve as serve_admin
 
     fleet_url = _fleet_url(args, "kiosk serve --fleet") if args.fleet else None
     if fleet_url is None:
@@ -506,7 +506,7 @@ def set_pin(args: argparse.Namespace, config: Config) -> int:
 
 
 def import_(args: argparse.Namespace, config: Config) -> int:
-    from kiosk.importer import run_import
+    from kiosk.data.importer import run_import
 
     ensure_data_dir(config, from_flag=bool(args.data_dir))
     return run_import(args, config)

@@ -149,7 +149,7 @@ class Config:
 
 
 def _system_zone() -> str:
-    from kiosk.localtime import system_zone_name
+    from kiosk.store.localtime import system_zone_name
 
     return system_zone_name()
 
@@ -158,7 +158,7 @@ def _data_dir_zone(path: Path, data_dir: Path, configured: str | None) -> str:
     """The one zone of this kiosk: the data dir's own (its days are filed in it) unless
     the config names one; a configured zone that contradicts the data is refused, since
     its days cannot move zone."""
-    from kiosk.localtime import ZONE_FILE, recorded_zone
+    from kiosk.store.localtime import ZONE_FILE, recorded_zone
 
     recorded = recorded_zone(data_dir)
     if configured is None:
@@ -172,7 +172,7 @@ def _data_dir_zone(path: Path, data_dir: Path, configured: str | None) -> str:
 
 
 def _timezone(value: str) -> str | None:
-    from kiosk.localtime import zone_problem
+    from kiosk.store.localtime import zone_problem
 
     return zone_problem(value)
 
@@ -221,7 +221,7 @@ def _positive(value: int) -> str | None:
 
 
 def _key_name(value: str) -> str | None:
-    from kiosk.keys import admin_key_problem
+    from kiosk.ui.keys import admin_key_problem
 
     return admin_key_problem(value)
 
@@ -619,7 +619,7 @@ def check_data_dir(config: Config, from_flag: bool = False) -> None:
     """Refuse, as one line, a data dir whose shape no command can work with: the dir or
     its responses/ folder is a file, a day file is a directory (or a device, a pipe)
     or cannot be read.  A data dir that does not exist yet is fine."""
-    from kiosk.store import RESPONSES_DIR
+    from kiosk.store.response_store import RESPONSES_DIR
 
     where = _data_dir_where(config, from_flag)
     directory = config.data_dir

@@ -14,7 +14,7 @@ def new_response_id() -> str:
 
 def local_now() -> datetime:
     """Now, timezone-aware, in the system's zone (the kiosk uses its configured
-    zone instead: ``kiosk.localtime.Calendar.now``)."""
+    zone instead: ``kiosk.store.localtime.Calendar.now``)."""
     return datetime.now().astimezone()
 
 
@@ -38,7 +38,7 @@ class Response:
             raise ValueError(f"response {self.id}: timestamp {self.timestamp} has no UTC offset")
 
     # Its local day and hour are not the record's business: they depend on the
-    # configured zone (kiosk.localtime.Calendar).
+    # configured zone (kiosk.store.localtime.Calendar).
 
     def to_doc(self) -> dict[str, Any]:
         """The stored record: every field, the timestamp as ISO 8601, the

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.config import AdminConfig, Config, FollowupConfig, KioskConfig, RestConfig, TimingConfig
-from kiosk.store import ResponseStore
+from kiosk.store.response_store import ResponseStore
 
 
 async def wait_until(condition: Callable[[], bool], timeout: float = 30.0, what="") -> None:
@@ -72,7 +72,7 @@ def taps_taken(store: ResponseStore) -> int:
 async def open_admin(app, pilot, pin: str):
     """From the survey: the admin key, the PIN, and the admin view once its figures
     are loaded; returns the AdminScreen."""
-    from kiosk.screens.admin import AdminScreen
+    from kiosk.ui.screens.admin import AdminScreen
 
     await pilot.press("f12", *pin, "enter")
     await wait_until(lambda: isinstance(app.screen, AdminScreen), what="the admin view")
@@ -84,7 +84,7 @@ async def open_admin(app, pilot, pin: str):
 @pytest.fixture(autouse=True)
 def true_colour_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     """In-process apps see a true-colour terminal whatever TERM the runner has, so
-    snapshots agree everywhere (tests/test_terminal_colors.py runs the other depths
+    snapshots agree everywhere (tests/ui/test_terminal_colors.py runs the other depths
     in real pseudo-terminals)."""
     monkeypatch.setenv("COLORTERM", "truecolor")
     monkeypatch.delenv("NO_COLOR", raising=False)

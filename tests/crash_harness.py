@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHILD = """
 import sys
 from kiosk.models import Response, local_now, new_response_id
-from kiosk.store import ResponseStore
+from kiosk.store.response_store import ResponseStore
 
 store = ResponseStore(sys.argv[1]).open_writer()
 store.add_listener(lambda r: print(r.id, flush=True))
@@ -84,7 +84,7 @@ def kill_once(data_dir: Path, rng: random.Random, report: Report) -> None:
 
 
 def check_store(data_dir: Path, acknowledged: list[str], report: Report) -> None:
-    from kiosk.store import ResponseStore
+    from kiosk.store.response_store import ResponseStore
 
     writer = ResponseStore(data_dir).open_writer()  # repairs a torn tail, like a restart
     report.repairs += len(writer.damage)

@@ -207,7 +207,7 @@ def responses(kiosk_id: str, count: int, *, start: datetime | None = None,
 
 
 def write_responses(data_dir: Path, batch: list[Response]) -> None:
-    from kiosk.store import ResponseStore
+    from kiosk.store.response_store import ResponseStore
 
     store = ResponseStore(data_dir, tz=KIOSK_ZONE)
     store.write_now(batch)

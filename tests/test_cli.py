@@ -11,7 +11,7 @@ import pytest
 
 from kiosk.cli import main
 from kiosk.models import Response, new_response_id
-from kiosk.store import ResponseStore
+from kiosk.store.response_store import ResponseStore
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY1 = datetime(2026, 11, 20, 10, 0).astimezone()

@@ -219,8 +219,8 @@ def test_customer_keys_cover_the_survey_bindings():
     """The admin key check refuses every key the survey answers with."""
     from textual.keys import _character_to_key
 
-    from kiosk.keys import CUSTOMER_KEYS
-    from kiosk.screens.survey import ADMIN_BINDING, SurveyScreen
+    from kiosk.ui.keys import CUSTOMER_KEYS
+    from kiosk.ui.screens.survey import ADMIN_BINDING, SurveyScreen
 
     # The admin binding is the one the check is for: the app maps it to [admin] key.
     bound = {key.strip() for binding in SurveyScreen.BINDINGS if binding.id != ADMIN_BINDING
@@ -229,7 +229,7 @@ def test_customer_keys_cover_the_survey_bindings():
 
 
 def test_the_app_locks_the_keys_the_config_refuses():
-    from kiosk import app, keys
+    from kiosk.ui import app, keys
 
     assert app.LOCKED_KEYS == keys.LOCKED_KEYS
 

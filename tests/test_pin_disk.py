@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.app import KioskApp
 from kiosk.pin import FIRST_LOCK_SECONDS, MAX_LOCK_SECONDS, PinVault
-from kiosk.screens.admin import AdminScreen
-from kiosk.screens.pin import PinScreen
-from kiosk.screens.survey import SurveyScreen
+from kiosk.ui.app import KioskApp
+from kiosk.ui.screens.admin import AdminScreen
+from kiosk.ui.screens.pin import PinScreen
+from kiosk.ui.screens.survey import SurveyScreen
 from tests.conftest import open_admin, wait_until
 
 PIN = "2468"

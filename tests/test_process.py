@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.store import ResponseStore
+from kiosk.store.response_store import ResponseStore
 
 ROOT = Path(__file__).resolve().parent.parent
 

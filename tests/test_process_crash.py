@@ -106,7 +106,7 @@ def test_the_crash_log_falls_back_when_the_data_dir_refuses_it(tmp_path, monkeyp
     import os
     import tempfile
 
-    from kiosk.crash import write_crash_log
+    from kiosk.ui.crash import write_crash_log
 
     data, spare = tmp_path / "data", tmp_path / "tmp"
     data.mkdir()

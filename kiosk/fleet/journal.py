@@ -22,9 +22,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kiosk.datadir import RESPONSES_DIR, TABLE
 from kiosk.models import doc_problem
-from kiosk.storage import parse_journal, write_atomic
+from kiosk.store.datadir import RESPONSES_DIR, TABLE
+from kiosk.store.storage import parse_journal, write_atomic
 
 CURSOR_FILE = "sync-cursor.json"
 

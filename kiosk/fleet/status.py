@@ -87,7 +87,7 @@ def sync_line(config: Config, now: datetime | None = None) -> str:
     if config.sync is None:
         return ""
     if now is None:
-        from kiosk.localtime import Calendar
+        from kiosk.store.localtime import Calendar
 
         now = Calendar(config.kiosk.timezone).now()  # "since 09:14" on the counter's clock
     return "⇅ " + status_line(config.data_dir, now)

@@ -28,7 +28,7 @@ from kiosk.config import Config
 from kiosk.fleet.connection import FleetError, connect, first_line, read_password
 from kiosk.fleet.journal import SyncCursor, backlog, pending_chunks
 from kiosk.fleet.status import SyncState, write_state
-from kiosk.localtime import Calendar
+from kiosk.store.localtime import Calendar
 
 LOCK_FILE = "sync.lock"
 

@@ -3,9 +3,16 @@ each cell's character and the SGR colours it was drawn with (cursor moves, SGR a
 text; enough for Textual's output)."""
 from __future__ import annotations
 
+import os
+import pty
 import re
+import select
+import subprocess
+import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 # xterm's default palette (XTerm-col.ad / charproc defaults), index 0-15.
 XTERM_16 = [
@@ -197,3 +204,50 @@ class Screen:
             if x >= 0:
                 return x, y
         return None
+
+
+def run_on_pty(argv: list[str], *, cwd: Path, env: dict[str, str], cols: int, rows: int,
+               until: Callable[[Screen, Callable[[bytes], None]], bool],
+               timeout: float = 40.0, what: str = "the screen") -> Screen:
+    """Run ``argv`` on a real pseudo-terminal of ``cols`` x ``rows`` with ``env`` (the
+    runner's TERM, COLORTERM, NO_COLOR and TEXTUAL_COLOR_SYSTEM removed first), and
+    return the screen it drew once ``until(screen, send)`` holds.
+
+    ``until`` is asked whenever the program has been quiet for 0.2 s; ``send`` writes
+    keys to the terminal (e.g. a PIN).  The deadline only bounds a hang.  The program is
+    killed afterwards; a traceback in its output fails the test."""
+    master, slave = pty.openpty()
+    base = {k: v for k, v in os.environ.items()
+            if k not in ("TERM", "COLORTERM", "NO_COLOR", "TEXTUAL_COLOR_SYSTEM")}
+    process = subprocess.Popen(
+        argv, stdin=slave, stdout=slave, stderr=slave, cwd=cwd, start_new_session=True,
+        env={**base, "COLUMNS": str(cols), "LINES": str(rows), **env})
+    os.close(slave)
+    output = b""
+    screen = Screen(cols, rows)
+
+    def send(keys: bytes) -> None:
+        os.write(master, keys)
+
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    output += os.read(master, 65536)
+                except OSError:
+                    break
+                continue
+            screen = Screen(cols, rows)
+            screen.feed(output.decode("utf-8", "replace"))
+            if until(screen, send):
+                break
+        else:
+            raise AssertionError(f"{what} never appeared: {output[-400:]!r}")
+    finally:
+        process.kill()
+        process.wait()
+        os.close(master)
+    assert b"Traceback" not in output
+    return screen

@@ -5,18 +5,13 @@ Found by looking at it in a real xterm with TERM=xterm: the theme's greys quanti
 white on white, so every unselected button was a blank block (contrast 1.0:1)."""
 from __future__ import annotations
 
-import os
-import pty
-import select
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from kiosk.pin import PinVault
-from tests.vt import Screen, contrast
+from tests.vt import Screen, contrast, run_on_pty
 
 ROOT = Path(__file__).resolve().parents[2]
 COLS, ROWS = 100, 30
@@ -27,43 +22,20 @@ LABELS = ("7 days", "30 days", "All time", "Hours", "Details", "Export CSV", "Lo
 def admin_screen(tmp_path: Path, env: dict[str, str]) -> Screen:
     data = tmp_path / "data"
     PinVault(data).set_pin("4821")
-    master, slave = pty.openpty()
-    base = {k: v for k, v in os.environ.items()
-            if k not in ("TERM", "COLORTERM", "NO_COLOR", "TEXTUAL_COLOR_SYSTEM")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kiosk", "admin", "--config", str(ROOT / "config.toml"),
-         "--data-dir", str(data)],
-        stdin=slave, stdout=slave, stderr=slave, cwd=tmp_path, start_new_session=True,
-        env={**base, "COLUMNS": str(COLS), "LINES": str(ROWS), **env})
-    os.close(slave)
-    output = b""
-    screen = Screen(COLS, ROWS)
     pin_sent = False
-    try:
-        deadline = time.monotonic() + 40
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.2)
-            if ready:
-                try:
-                    output += os.read(master, 65536)
-                except OSError:
-                    break
-                continue
-            screen = Screen(COLS, ROWS)
-            screen.feed(output.decode("utf-8", "replace"))
-            if not pin_sent and screen.find("PIN"):
-                os.write(master, b"4821\r")
-                pin_sent = True
-            elif pin_sent and all(screen.find(label) for label in (*LABELS, "Flagged")):
-                break
-        else:
-            raise AssertionError(f"the admin view never appeared: {output[-400:]!r}")
-    finally:
-        process.kill()
-        process.wait()
-        os.close(master)
-    assert b"Traceback" not in output
-    return screen
+
+    def admin_drawn(screen: Screen, send) -> bool:
+        nonlocal pin_sent
+        if not pin_sent and screen.find("PIN"):
+            send(b"4821\r")
+            pin_sent = True
+            return False
+        return pin_sent and all(screen.find(label) for label in (*LABELS, "Flagged"))
+
+    return run_on_pty([sys.executable, "-m", "kiosk", "admin", "--config", str(ROOT / "config.toml"),
+                       "--data-dir", str(data)],
+                      cwd=tmp_path, env=env, cols=COLS, rows=ROWS, until=admin_drawn,
+                      what="the admin view")
 
 
 @pytest.mark.parametrize("env", [{"TERM": "xterm"}, {"TERM": "linux"}], ids=["16", "linux"])

@@ -5,19 +5,14 @@ Contrast is WCAG's, computed with xterm's default palette for the 16 and 8 colou
 (the terminal decides what "red" looks like; xterm's is the one we can check)."""
 from __future__ import annotations
 
-import os
-import pty
-import select
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from kiosk.i18n import load_texts
 from kiosk.ui.palette import ANSI8, ANSI16, MONO, TRUECOLOR, palette_class
-from tests.vt import CVD, Screen, contrast, distance, simulate
+from tests.vt import CVD, Screen, contrast, distance, run_on_pty, simulate
 
 ROOT = Path(__file__).resolve().parents[2]
 COLS, ROWS = 100, 30
@@ -28,40 +23,14 @@ FACES = ("(>_<)", "(-_-)", "(o_o)", "(^_^)", "(^o^)")
 def run_kiosk(tmp_path: Path, env: dict[str, str]) -> Screen:
     """Start the kiosk on a pty with ``env`` and return the screen it drew."""
     tmp_path.mkdir(parents=True, exist_ok=True)
-    master, slave = pty.openpty()
-    base = {k: v for k, v in os.environ.items()
-            if k not in ("TERM", "COLORTERM", "NO_COLOR", "TEXTUAL_COLOR_SYSTEM")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kiosk", "--config", str(ROOT / "config.toml"),
-         "--data-dir", str(tmp_path / "data")],
-        stdin=slave, stdout=slave, stderr=slave, cwd=tmp_path, start_new_session=True,
-        env={**base, "COLUMNS": str(COLS), "LINES": str(ROWS), **env})
-    os.close(slave)
-    output = b""
-    screen = Screen(COLS, ROWS)
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.2)
-            if ready:
-                try:
-                    output += os.read(master, 65536)
-                except OSError:
-                    break
-                continue
-            # Quiet for 0.2 s: has it drawn every answer yet?
-            screen = Screen(COLS, ROWS)
-            screen.feed(output.decode("utf-8", "replace"))
-            if all(screen.find(face) for face in FACES) and screen.find("Neutral"):
-                break
-        else:
-            raise AssertionError(f"the labels never appeared: {output[-400:]!r}")
-    finally:
-        process.kill()
-        process.wait()
-        os.close(master)
-    assert b"Traceback" not in output
-    return screen
+
+    def drawn(screen: Screen, send) -> bool:
+        return all(screen.find(face) for face in FACES) and bool(screen.find("Neutral"))
+
+    return run_on_pty([sys.executable, "-m", "kiosk", "--config", str(ROOT / "config.toml"),
+                       "--data-dir", str(tmp_path / "data")],
+                      cwd=tmp_path, env=env, cols=COLS, rows=ROWS, until=drawn, timeout=30,
+                      what="the labels")
 
 
 def answer_colours(screen: Screen) -> list[tuple[tuple[int, int, int], tuple[int, int, int]]]:

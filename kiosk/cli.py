@@ -429,13 +429,13 @@ def sync_once(args: argparse.Namespace, config: Config) -> int:
 
 
 def _fleet_url(args: argparse.Namespace, command: str) -> str:
-    from kiosk.config import _database_url
+    from kiosk.config import database_url_problem
 
     url = args.url or os.environ.get("KIOSK_FLEET_URL")
     if not url:
         raise UsageError(f"{command}: give the fleet database URL (--url URL or "
                          "KIOSK_FLEET_URL)")
-    problem = _database_url(url)
+    problem = database_url_problem(url)
     if problem:
         # Never echo the URL: it may hold the password.
         raise UsageError(f"{command}: the database URL " + (

@@ -13,7 +13,7 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kiosk.config import SyncConfig, _database_url
+from kiosk.config import SyncConfig, database_url_problem
 
 if TYPE_CHECKING:
     import psycopg
@@ -27,7 +27,7 @@ class FleetError(Exception):
 
 def check_url(url: str, where: str) -> str:
     """``url`` if it holds no password, else FleetError (without echoing it)."""
-    problem = _database_url(url)
+    problem = database_url_problem(url)
     if problem:
         raise FleetError(f"{where}: the database URL {problem}")
     return url

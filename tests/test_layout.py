@@ -72,10 +72,18 @@ def test_imports_only_run_in_the_allowed_direction(folder):
     assert not broken, "\n".join(broken)
 
 
+# Being split along their jobs while this lands (issues 17, 18, 21); a module that is no
+# longer long fails the test below until it leaves this list, so the list only shrinks.
+NOT_YET_SPLIT = {"kiosk/store/storage.py", "kiosk/data/importer.py", "kiosk/ui/screens/admin.py"}
+
+
 def test_no_module_is_over_400_lines():
-    long = [f"{path.relative_to(ROOT)}: {count} lines" for path in product_modules()
-            if (count := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES]
-    assert not long, "split these along their jobs:\n" + "\n".join(long)
+    lines = {str(path.relative_to(ROOT)): len(path.read_text(encoding="utf-8").splitlines())
+             for path in product_modules()}
+    long = {name for name, count in lines.items() if count > MAX_LINES}
+    assert not long - NOT_YET_SPLIT, "split these along their jobs:\n" + "\n".join(
+        f"{name}: {lines[name]} lines" for name in sorted(long - NOT_YET_SPLIT))
+    assert not NOT_YET_SPLIT - long, f"now short enough: remove {NOT_YET_SPLIT - long} from the list"
 
 
 def test_every_package_says_what_it_owns_and_may_import():

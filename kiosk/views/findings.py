@@ -17,9 +17,10 @@ What is scanned, for the dashboard's selected period:
 - **the change**: the period against the one it is compared with (as the headline);
 - **time slots**: every weekday × 2-hour block over the last ``weeks`` weeks ending on
   the period's last day, against all the other answers of those weeks.  Said as
-  "Tuesdays 11–13 h have been below target for 4 weeks (n = 312)" only when the block is
-  below the target as shown, below the rest, and below the target in each of the
-  ``k ≥ 2`` latest weeks named;
+  "Tuesdays 10–12 h have been below target for 4 weeks (n = 312)" only when the block is
+  below the target as shown and below the rest; "have been … for 4 weeks" when it was
+  below the target in each of those weeks, "were below target over the last 4 weeks"
+  when only the 4 weeks together were;
 - **low-score reasons**: each reason's share of the reasons given in the period against
   its share in the period before ("42 % of low scores in the last 7 days say waiting
   time, up from 25 %");
@@ -137,11 +138,13 @@ def _slots(dashboard: Dashboard, target: float, weeks: int) -> list[_Candidate]:
                 if week_value is None or shown(week_value) >= target:
                     break
                 below_weeks += 1
-            holds = shown(value) < target and value < rest_value and below_weeks >= 2
+            holds = shown(value) < target and value < rest_value
             start = block * BLOCK_HOURS
-            text = (f"{WEEKDAY_PLURALS[weekday]} {_hours(start)} have been below target for "
-                    f"{below_weeks} weeks (n = {cell.n:,}): {shown(value):.1f} %, "
-                    f"{shown(rest_value - value):.1f} points under the rest of the week")
+            when = (f"have been below target for {weeks} weeks" if below_weeks == weeks
+                    else f"were below target over the last {weeks} weeks")
+            text = (f"{WEEKDAY_PLURALS[weekday]} {_hours(start)} {when} (n = {cell.n:,}): "
+                    f"{shown(value):.1f} %, {shown(rest_value - value):.1f} points under the "
+                    "rest of the week")
             impact = cell.n * (rest_value - value) / everything.n
             candidates.append(_Candidate("slot", comparison, holds, text, False, abs(impact),
                                          cell.n))

@@ -148,12 +148,13 @@ class Glance:
         return f"{self.n:,} answer{'' if self.n == 1 else 's'}"
 
     def target_text(self) -> str:
+        """"at target (80 %)", "2.1 below target (80 %)" — on the figure as shown."""
         if self.shown is None:
             return f"target {self.target:g} %"
         gap = shown(self.shown - self.target)
         if gap >= 0:
-            return f"at or above the {self.target:g} % target"
-        return f"{abs(gap):.1f} points below the {self.target:g} % target"
+            return f"at target ({self.target:g} %)"
+        return f"{abs(gap):.1f} below target ({self.target:g} %)"
 
     def detail_text(self) -> str:
         """The statistics one key away: interval, test, p, answers on both sides."""
@@ -241,8 +242,11 @@ def glance(dashboard: Dashboard, target: float, figures: Figures | None = None) 
         return dashboard.counted(dashboard.day_total(day))
 
     series = weekly_series(day_total, figures.period.end, threshold=threshold)
+    against = figures.comparison_label
+    if figures.name == "today":  # the same hours only: said short, the detail says more
+        against = f"yesterday 00:00–{figures.last_hour:02d}:59"
     return make_glance(figures.name, period_words(figures.name, figures.period), figures.period,
-                       figures.summary, figures.comparison, figures.comparison_label, series,
+                       figures.summary, figures.comparison, against, series,
                        target=target, min_responses=dashboard.min_responses)
 
 

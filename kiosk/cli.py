@@ -73,6 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="serve the fleet view instead (--url or KIOSK_FLEET_URL)")
     serve.add_argument("--url", metavar="URL", help="fleet database URL, without password "
                        "(PGPASSWORD or ~/.pgpass holds it)")
+    serve.add_argument("--certfile", metavar="PEM", help="serve over TLS (https) with this "
+                       "certificate (chain); without TLS the PIN crosses the network in clear")
+    serve.add_argument("--keyfile", metavar="PEM", help="the certificate's private key "
+                       "(default: in --certfile)")
+    serve.add_argument("--allow-host", metavar="NAME", action="append", default=[],
+                       help="a DNS name browsers use to reach this server (repeatable; IP "
+                       "addresses and this machine's names are always accepted off loopback)")
     sync = commands.add_parser("sync", parents=[common],
                                help="push responses to the fleet database ([sync] table)")
     sync.add_argument("--once", action="store_true", required=True,

@@ -4,6 +4,7 @@ os.write / os.fsync, under the vault, so its own handling runs."""
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import os
 from pathlib import Path
@@ -23,7 +24,9 @@ WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT
 
 class BrokenDisk:
     """While ``on``, every write under ``root`` fails with ``error`` at ``at``
-    (os.open for writing, os.write or os.fsync), as the kernel would report it."""
+    (os.open for writing, os.write or os.fsync), as the kernel would report it.
+    ``at="grow"`` is a full disk as it really behaves: only a write that needs a new
+    block (one that grows a file) fails; rewriting bytes a file already has succeeds."""
 
     def __init__(self, monkeypatch, root: Path, error: int, at: str) -> None:
         self.on = False
@@ -52,6 +55,10 @@ class BrokenDisk:
         def fake_write(fd, data):
             if self.on and at == "write" and fd in fds:
                 fail()
+            if self.on and at == "grow" and fd in fds and len(data):
+                appending = fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND
+                if appending or os.lseek(fd, 0, os.SEEK_CUR) + len(data) > os.fstat(fd).st_size:
+                    fail()
             return real_write(fd, data)
 
         def fake_fsync(fd):
@@ -73,27 +80,53 @@ FAULTS = [(errno.ENOSPC, "write"), (errno.EROFS, "open"), (errno.EIO, "fsync")]
 
 
 @pytest.mark.parametrize("error,at", FAULTS, ids=[f"{errno.errorcode[e]}@{a}" for e, a in FAULTS])
-def test_wrong_pins_on_a_refusing_disk_still_count_and_lock(tmp_path, monkeypatch, error, at):
+def test_a_disk_refusing_the_lockout_fails_closed(tmp_path, monkeypatch, error, at):
+    """Issue 22 point 12: a lockout kept only in one process's memory gave every new
+    browser session five fresh tries.  Now no PIN is checked until the try is recorded."""
     now = [1_000_000.0]
     vault = PinVault(tmp_path, clock=lambda: now[0])
     vault.set_pin(PIN)
-    on_disk = vault.lockout_path.read_bytes()
+    checked: list[str] = []
+    real_matches = PinVault._matches
+    monkeypatch.setattr(PinVault, "_matches", staticmethod(
+        lambda pin, stored: checked.append(pin) or real_matches(pin, stored)))
     disk = BrokenDisk(monkeypatch, tmp_path, error, at)
     disk.on = True
-    for tries_left in (4, 3, 2, 1):
+    for _ in range(8):
         attempt = vault.try_pin("0000")  # never raises
-        assert not attempt.ok and attempt.tries_left == tries_left
+        # not checked; or (EIO at fsync: the bytes reached the cache) locked: never checked
+        assert not attempt.ok and not attempt.checked
+        assert attempt.tries_left == 0
+    assert vault.try_pin(PIN).ok is False  # not even the right PIN: nothing is checked
+    assert checked == []
     assert vault.problem is not None and os.strerror(error) in vault.problem
-    assert vault.try_pin("0000").locked_for == pytest.approx(FIRST_LOCK_SECONDS)
-    assert vault.try_pin(PIN).ok is False  # locked in memory: even the right PIN waits
-    now[0] += FIRST_LOCK_SECONDS + 1
-    assert vault.try_pin(PIN).ok  # staff still get in (to see the disk warning)
-    assert vault.lockout_path.read_bytes() == on_disk  # nothing reached the disk
+    assert "no PIN is checked" in vault.problem and "\n" not in vault.problem
     assert not list(tmp_path.glob(".*.tmp"))  # no temp file left behind
+    # another session (a new vault, as a new browser session's process) gets no tries either
+    assert PinVault(tmp_path, clock=lambda: now[0]).try_pin(PIN).checked is False
     disk.on = False
-    vault.try_pin("0000")
-    assert vault.problem is None  # saved again once the disk is back
+    now[0] += MAX_LOCK_SECONDS + 1
+    assert vault.try_pin(PIN).ok and vault.problem is None  # recorded again, then checked
+    assert vault.try_pin("0000").checked
     assert json.loads(vault.lockout_path.read_text())["failures"] == 1
+
+
+def test_a_full_disk_still_records_tries_in_place(tmp_path, monkeypatch):
+    """A full disk refuses new blocks, not a rewrite of the lockout's own bytes: tries
+    are recorded (shared by every session) and staff still get in."""
+    now = [1_000_000.0]
+    vault = PinVault(tmp_path, clock=lambda: now[0])
+    vault.set_pin(PIN)
+    disk = BrokenDisk(monkeypatch, tmp_path, errno.ENOSPC, "grow")
+    disk.on = True
+    for tries_left in (4, 3, 2, 1):
+        attempt = PinVault(tmp_path, clock=lambda: now[0]).try_pin("0000")  # new sessions
+        assert attempt.checked and not attempt.ok and attempt.tries_left == tries_left
+    assert vault.try_pin("0000").locked_for == pytest.approx(FIRST_LOCK_SECONDS)
+    assert PinVault(tmp_path, clock=lambda: now[0]).try_pin(PIN).ok is False  # locked for all
+    assert json.loads(vault.lockout_path.read_text())["failures"] == 5
+    now[0] += FIRST_LOCK_SECONDS + 1
+    assert vault.try_pin(PIN).ok and vault.problem is None
 
 
 def test_deleting_the_lockout_file_does_not_reopen_brute_force(tmp_path):
@@ -137,7 +170,7 @@ async def test_full_disk_pin_screen_says_so_and_the_admin_warning_is_reachable(
         config, store, monkeypatch):
     """The original crash: a full disk, then any PIN raised OSError on the counter."""
     PinVault(config.data_dir).set_pin(PIN)
-    disk = BrokenDisk(monkeypatch, config.data_dir, errno.ENOSPC, "write")
+    disk = BrokenDisk(monkeypatch, config.data_dir, errno.ENOSPC, "grow")  # a really full disk
     app = KioskApp(config, store)
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_until(lambda: isinstance(app.screen, SurveyScreen))
@@ -150,9 +183,9 @@ async def test_full_disk_pin_screen_says_so_and_the_admin_warning_is_reachable(
         await wait_until(lambda: isinstance(app.screen, PinScreen))
         await pilot.press(*"0000", "enter")
         note = app.screen.query_one("#pin-message")
-        await wait_until(lambda: "could not be saved (No space left on device)"
-                         in str(note.render()), what=lambda: str(note.render()))
-        assert "Wrong PIN. 4 tries" in str(note.render())
+        # the try is recorded in place, full disk or not: counted as usual
+        await wait_until(lambda: "Wrong PIN. 4 tries" in str(note.render()),
+                         what=lambda: str(note.render()))
         await pilot.press("escape")
         await wait_until(lambda: isinstance(app.screen, SurveyScreen))
         admin = await open_admin(app, pilot, PIN)

@@ -30,8 +30,16 @@ def serve(args: argparse.Namespace, config: Config) -> int:
     fleet_url = fleet_url_from(args, "kiosk serve --fleet") if args.fleet else None
     if fleet_url is None:
         open_reader(args, config)  # says so when there is no data yet
+    from kiosk.web.security import SecurityError
+
+    if args.keyfile and not args.certfile:
+        raise UsageError("kiosk serve: --keyfile needs --certfile (the certificate it signs)")
     try:
-        serve_admin(Path(args.config), config.data_dir, args.host, args.port, fleet_url)
+        serve_admin(Path(args.config), config.data_dir, args.host, args.port, fleet_url,
+                    certfile=args.certfile, keyfile=args.keyfile,
+                    allow_hosts=frozenset(args.allow_host))
+    except SecurityError as exc:
+        raise UsageError(f"kiosk serve: {exc}") from None
     except OSError as exc:
         raise UsageError(f"kiosk serve: cannot listen on {args.host}:{args.port} "
                          f"({exc.strerror or exc}); choose another --port or --host") from None

@@ -6,9 +6,16 @@ second, reading only the new bytes (``DataDir.read_new``), never the history.
 
 Two files are followed: today's, and yesterday's, because a follow-up answered
 just after midnight is written onto its tap's record in yesterday's file.
+
+A day file can be swapped under the tail: another process repairs it (moves damaged
+lines aside and rewrites the file atomically: a new inode, its bytes shifted).  A byte
+offset means nothing in the new file, so a change of inode reads today's file again
+from the start (ids already counted are skipped) and ``swaps`` counts it, so that the
+admin view looks again for damaged parts moved aside.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -28,6 +35,7 @@ class _Followed:
     counted_ids: set[str] | None = None
     ids: set[str] = field(default_factory=set)
     annotated: set[str] = field(default_factory=set)
+    inode: tuple[int, int] | None = None  # (device, inode) of the file the offset is in
 
 
 class JournalTail:
@@ -36,6 +44,7 @@ class JournalTail:
         self.today = today or store.today
         self._files: dict[date, _Followed] = {}
         self.annotated: list[Response] = []  # filled by poll(): reasons/NPS added later
+        self.swaps = 0  # day files found replaced by another file (a repair) so far
 
     def poll(self) -> list[Response]:
         """Responses that became visible since the last call (today's, and
@@ -62,8 +71,37 @@ class JournalTail:
         except OSError:
             return 0
 
+    def _inode(self, day: date) -> tuple[int, int] | None:
+        try:
+            info = os.stat(self.store.day_path(day), follow_symlinks=False)
+        except OSError:
+            return None
+        return (info.st_dev, info.st_ino)
+
+    def _swapped(self, day: date, followed: _Followed, inode: tuple[int, int] | None) -> None:
+        """The file under ``day``'s name is another one now: start over in it."""
+        self.swaps += 1
+        followed.counted_ids = None
+        if followed.counted_until:
+            # Counted from the summaries up to counted_until of the old file: the new
+            # one is followed from its end, as the old one was at the start.
+            followed.offset = followed.counted_until = self._size(day)
+        else:
+            followed.offset = 0  # read again: the ids already counted are skipped
+        followed.inode = inode
+
     def _read_new(self, day: date, followed: _Followed) -> list[Response]:
-        docs, followed.offset = self.store.reader.read_new(day, followed.offset)
+        before = self._inode(day)
+        if followed.inode is not None and before is not None and before != followed.inode:
+            self._swapped(day, followed, before)
+        elif followed.inode is None:
+            followed.inode = before
+        docs, offset = self.store.reader.read_new(day, followed.offset)
+        after = self._inode(day)
+        if after != before and after is not None:
+            self._swapped(day, followed, after)  # swapped while being read: once more
+            docs, offset = self.store.reader.read_new(day, followed.offset)
+        followed.offset = offset
         found = []
         for doc in docs:
             if doc_problem(doc) is not None:

@@ -68,7 +68,11 @@ class StoreSource:
         return self._store.summaries(skip=self.today())
 
     def poll(self) -> Live:
-        return Live(self.tail.poll(), self.tail.annotated)
+        swaps = self.tail.swaps
+        live = Live(self.tail.poll(), self.tail.annotated)
+        if self.tail.swaps != swaps:  # a day file was repaired: parts may be moved aside
+            self._damaged_parts = list(self._store.damaged_parts())
+        return live
 
     def check(self) -> None:
         self._damaged_parts = list(self._store.damaged_parts())

@@ -79,7 +79,7 @@ class PinScreen(Screen[bool]):
         shown: str | None = self._message or None
         if wait > 0:
             shown = f"Too many wrong PINs. Locked for {wait:.0f} s."
-        if self.vault.problem:  # a full or failing disk: the lock still holds in memory
+        if self.vault.problem:  # a refusing disk: no PIN is checked until it records tries
             shown = f"{shown} {self.vault.problem}" if shown else self.vault.problem
         if shown is not None:
             note.update(Text(shown))
@@ -106,7 +106,7 @@ class PinScreen(Screen[bool]):
         self.entered = ""
         if attempt.ok:
             self.dismiss(True)
-        elif attempt.locked_for > 0:
+        elif attempt.locked_for > 0 or not attempt.checked:  # not checked: vault.problem says why
             self._show_state()
         else:
             self._show_state(f"Wrong PIN. {attempt.tries_left} tries before a lock.")

@@ -11,6 +11,7 @@ Imports the model, the export's cell rules and ``kiosk.data.reading``.
 """
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -91,6 +92,9 @@ def parse_row(fields: list[str], header: Header, latest: datetime | None = None,
         if not value.strip():
             raise RowError(f"{name} is empty")
         text[name] = value
+    ident = fields[index["id"]]
+    if not ident.isprintable():
+        raise RowError(_unprintable_id(ident))
     stamp = fields[index["timestamp"]]
     if len(stamp) > 64:
         raise RowError(f"timestamp {_show(stamp)} is not an ISO 8601 date and time")
@@ -140,6 +144,15 @@ def parse_row(fields: list[str], header: Header, latest: datetime | None = None,
                         question=text["question"], score=score, label=text["label"],
                         language=text["language"], flagged=flagged, **annotations)
     return response, day
+
+
+def _unprintable_id(ident: str) -> str:
+    """Why an id holding a control, bidi, zero-width or other invisible character is
+    refused: it would show as another id, or reorder or hide text where it is shown."""
+    bad = next(c for c in ident if not c.isprintable())
+    name = unicodedata.name(bad, "a control character")
+    return (f"id {_show(ident)} holds U+{ord(bad):04X} ({name}); an id must be printable "
+            "text only (no control, bidi or invisible characters): fix it in the file")
 
 
 def _plausible(timestamp: datetime, latest: datetime) -> bool:

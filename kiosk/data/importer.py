@@ -59,6 +59,8 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.config import Config
+from kiosk.data.identity import StoredIds
+from kiosk.data.merge import missing_annotations, put_annotations
 from kiosk.data.reading import (
     MAX_RECORD_CHARS,
     Header,
@@ -83,7 +85,7 @@ from kiosk.data.rows import (
     parse_row,
 )
 from kiosk.models import Response, local_now
-from kiosk.store.response_store import ResponseStore
+from kiosk.store.response_store import TABLE, ResponseStore
 
 __all__ = ["CHUNK_ROWS", "Importer", "NotAnExport", "RowError", "StoreFailed", "StoredIds",
            "_text_cell", "parse_row", "run_import", "stored_ids"]
@@ -142,35 +144,6 @@ def os_reason(exc: OSError) -> str:
 
 # -- identity: every id in the data dir ------------------------------------------------
 
-class StoredIds:
-    """Every response id in the data dir -> the day file(s) that may hold it.
-
-    Keyed by a hash of the id (~80 bytes per stored id instead of ~130 for the
-    text): a hit is confirmed by reading the day file, and ids that share a hash
-    keep every candidate file, so the answer is exact."""
-
-    def __init__(self, key: Callable[[str], int] = hash) -> None:
-        self._key = key
-        self._files: dict[int, Path | tuple[Path, ...]] = {}
-
-    def add(self, ident: str, path: Path) -> None:
-        key = self._key(ident)
-        found = self._files.get(key)
-        if found is None:
-            self._files[key] = path
-        elif isinstance(found, tuple):
-            if path not in found:
-                self._files[key] = (*found, path)
-        elif found != path:
-            self._files[key] = (found, path)
-
-    def candidates(self, ident: str) -> tuple[Path, ...]:
-        found = self._files.get(self._key(ident))
-        if found is None:
-            return ()
-        return found if isinstance(found, tuple) else (found,)
-
-
 def stored_ids(store: ResponseStore) -> StoredIds:
     """Every response id stored in the data dir, with the day file holding it.
 
@@ -192,10 +165,12 @@ class Counts:
     added: int = 0
     present: int = 0
     rejected: int = 0
+    annotated: int = 0  # a reason/comment/NPS put onto an answer already stored
 
     def describe(self) -> str:
+        merged = f", {self.annotated} annotation(s) merged onto stored answers" if self.annotated else ""
         return (f"{self.name}: {self.added} added, {self.present} already present, "
-                f"{self.rejected} rejected")
+                f"{self.rejected} rejected{merged}")
 
 
 @dataclass
@@ -342,6 +317,7 @@ class Importer:
         ids = self._ids
         stored: dict[Path, dict[str, dict[str, Any]]] = {}  # day files read for this chunk
         new: list[_Row] = []
+        merges: dict[Path, dict[str, dict[str, Any]]] = {}  # day file -> id -> annotations
         for ident, row in rows.items():
             for path in ids.candidates(ident):
                 if path not in stored:
@@ -350,8 +326,15 @@ class Importer:
                                     if type(d) is dict and type(d.get("id")) is str}
                 doc = stored[path].get(ident)
                 if doc is not None:
-                    self._duplicate(row, _differences(doc, row.response),
-                                    f"is already stored in {path.name}", "stored")
+                    differences = _differences(doc, row.response)
+                    extra = missing_annotations(doc, _doc(row.response), differences)
+                    if extra:  # e.g. a reason saved to the fallback file on a full disk
+                        merges.setdefault(path, {})[ident] = extra
+                        stored[path][ident] = {**doc, **extra}
+                        row.counts.annotated += 1
+                    else:
+                        self._duplicate(row, differences, f"is already stored in {path.name}",
+                                        "stored")
                     break
             else:
                 new.append(row)
@@ -364,9 +347,10 @@ class Importer:
                 if row.day not in paths:
                     paths[row.day] = self.store.day_path(row.day)
                 ids.add(row.response.id, paths[row.day])
+        for path, extras in merges.items():
+            put_annotations(path, TABLE, extras)
 
     def _read_day_file(self, path: Path) -> list[dict[str, Any]]:
-        from kiosk.store.response_store import TABLE
         from kiosk.store.storage import read_documents
 
         try:
@@ -381,6 +365,7 @@ class Importer:
             total.added += counts.added
             total.present += counts.present
             total.rejected += counts.rejected
+            total.annotated += counts.annotated
         return total
 
     def report_lines(self) -> list[str]:
@@ -393,6 +378,6 @@ class Importer:
 
     def exit_code(self) -> int:
         total = self.total()
-        if total.rejected and not (total.added or total.present):
+        if total.rejected and not (total.added or total.present or total.annotated):
             return NOTHING_USABLE
         return 0

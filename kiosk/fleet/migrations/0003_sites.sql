@@ -98,7 +98,9 @@ BEGIN
         FROM fleet.kiosks AS k WHERE k.kiosk_id = site FOR UPDATE;
     IF holder IS NULL OR holder = installation_id THEN
         UPDATE fleet.kiosks SET installation = installation_id,
-            installed_at = coalesce(installed_at, now()), timezone = zone
+            installed_at = coalesce(installed_at, now()),
+            timezone = CASE WHEN EXISTS (SELECT FROM pg_timezone_names WHERE name = zone)
+                            THEN zone ELSE timezone END  -- a zone this server knows
         WHERE kiosk_id = site;
         RETURN NULL;
     END IF;
@@ -197,7 +199,8 @@ DO $$
 DECLARE
     login name;
 BEGIN
-    FOR login IN SELECT role_name FROM fleet.kiosks LOOP
+    FOR login IN SELECT k.role_name FROM fleet.kiosks AS k
+                 JOIN pg_roles AS r ON r.rolname = k.role_name LOOP
         EXECUTE format('ALTER ROLE %I CONNECTION LIMIT 3', login);
     END LOOP;
     -- Head office keeps the server's reserved_connections (PostgreSQL 16+; set

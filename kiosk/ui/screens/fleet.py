@@ -159,6 +159,12 @@ def site_admin(config: Config, fleet: FleetSource, kiosk_id: str, today: Callabl
                        back_label="Back to sites")
 
 
+def _utc_now() -> datetime:
+    from datetime import timezone
+
+    return datetime.now(timezone.utc)
+
+
 class FleetApp(App[None]):
     """PIN (the data dir's admin PIN), then the fleet screen; Esc locks again, and so
     does ``[admin] idle_lock_seconds`` without a key or a click, whatever is open."""
@@ -173,7 +179,8 @@ class FleetApp(App[None]):
                  refresh_seconds: float = REFRESH_SECONDS) -> None:
         super().__init__()
         self.config = config
-        self.source = source or FleetSource(url)
+        # Each site's "today" in its own zone (the one its kiosk files its days in).
+        self.source = source or FleetSource(url, clock=_utc_now)
         self.today = today
         self.hour = hour
         self.refresh_seconds = refresh_seconds

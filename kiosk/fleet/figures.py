@@ -7,8 +7,8 @@ the same Tally and Summary as ``kiosk stats`` on the counter.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 

@@ -175,7 +175,7 @@ def test_refused_permissions_is_told_apart_from_unreachable(fleet_db, tmp_path):
     config_path = kiosk_config(tmp_path, cluster, url, kiosk, credentials=credentials)
     write_responses(load_config(config_path).data_dir, responses(kiosk, 5))
     with owner_conn(cluster, url) as conn:
-        conn.execute(f'REVOKE INSERT ON fleet.responses FROM fleet_kiosk')
+        conn.execute('REVOKE INSERT ON fleet.responses FROM fleet_kiosk')
     result = kiosk_cli("sync", "--once", "--config", str(config_path))
     assert result.returncode == 1
     assert "refused this kiosk (permissions:" in result.stderr

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from rich.text import Text
 from textual import work
@@ -160,9 +160,8 @@ def site_admin(config: Config, fleet: FleetSource, kiosk_id: str, today: Callabl
 
 
 def _utc_now() -> datetime:
-    from datetime import timezone
 
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class FleetApp(App[None]):

@@ -26,13 +26,11 @@ import orjson
 
 from kiosk.config import Config
 from kiosk.fleet.connection import FleetError, connect, first_line, read_password
-from kiosk.fleet.failures import (  # noqa: F401 - SyncBusy, SyncRefused: re-exported
-    SyncBusy,
-    SyncMismatch,
-    SyncRefused,
-    SyncUnavailable,
-    classify,
-)
+from kiosk.fleet.failures import SyncBusy as SyncBusy
+from kiosk.fleet.failures import SyncMismatch as SyncMismatch
+from kiosk.fleet.failures import SyncRefused as SyncRefused
+from kiosk.fleet.failures import SyncUnavailable as SyncUnavailable
+from kiosk.fleet.failures import classify
 from kiosk.fleet.journal import SyncCursor, backlog, pending_chunks
 from kiosk.fleet.reconcile import (
     Quarantine,
@@ -225,7 +223,7 @@ class Syncer:
                       (printable(row["id"], 200), row["local_day"], printable(problem, 500)))
 
     def _report(self, conn: Any, names: list[str], adopted: set[str],
-                quarantine: Quarantine) -> str:
+                quarantine: Quarantine) -> str | None:
         """Send the days' counts and digests; what head office holds of them, one line."""
         reports = day_reports(self.data_dir, names, self.kiosk_id, adopted, self.calendar,
                               quarantine.ids())
@@ -264,8 +262,9 @@ class Syncer:
         if self._conn is None or self._conn.closed or self._conn.broken:
             conn = connect(self.settings.url, read_password(self.settings), autocommit=True)
             try:
-                refusal = conn.execute("SELECT fleet.claim(%s, %s)", (
-                    installation_id(self.data_dir), self.config.kiosk.timezone)).fetchone()[0]
+                row = conn.execute("SELECT fleet.claim(%s, %s)", (
+                    installation_id(self.data_dir), self.config.kiosk.timezone)).fetchone()
+                refusal = row[0] if row else "the database did not answer fleet.claim"
             except BaseException:
                 conn.close()
                 raise

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from kiosk.fleet.check import SiteCheck
 from scoring import Breakdown, Summary, Tally, csat_percent, summarize
 
 TREND_DAYS = 7  # the trend compares the last 7 days with the 7 before
@@ -193,3 +194,11 @@ class FleetSource:
 
         with connect(self.url, self.password) as conn:
             return site_summaries(conn, kiosk_id)
+
+    def checks(self) -> list[SiteCheck]:
+        """Reconciliation per site (kiosk/fleet/check.py)."""
+        from kiosk.fleet.check import site_checks
+        from kiosk.fleet.connection import connect
+
+        with connect(self.url, self.password) as conn:
+            return site_checks(conn)

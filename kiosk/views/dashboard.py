@@ -256,6 +256,28 @@ class Dashboard:
             self.figures.breakdown.update(extra)
         return self.figures
 
+    # -- read-only views for the glance card, the findings and reports ------------
+    def counted(self, tally: Tally) -> Tally:
+        """``tally`` as the figures count it (the flagged answers in when included)."""
+        return tally.combined() if self.include_flagged else tally
+
+    def day_total(self, day: date) -> Tally:
+        """All answers of one local day (flagged kept apart), a copy; empty if none."""
+        found = self._day_totals.get(day)
+        return found.copy() if found is not None else Tally()
+
+    def day_hours(self, day: date) -> dict[int, Tally]:
+        """One local day's answers by local hour (copies; hours without answers absent)."""
+        return {hour: tally.copy() for hour, tally in self._day_hours_cache.get(day, {}).items()}
+
+    def breakdown_for(self, period: Period) -> Breakdown:
+        """Languages, low-score reasons and NPS answers of the days of ``period`` merged."""
+        merged = Breakdown()
+        for day in period.dates():
+            if day in self._day_breakdowns:
+                merged.update(self._day_breakdowns[day])
+        return merged
+
     def set_include_flagged(self, include: bool) -> Figures:
         self.include_flagged = include
         return self._finish(self.figures)

@@ -162,9 +162,9 @@ def test_password_file_readable_by_others_is_refused(tmp_path):
 def test_without_sync_the_kiosk_imports_no_database_driver(tmp_path):
     config_path = tmp_path / "config.toml"
     config_path.write_text('[kiosk]\nid = "k"\n')
-    code = ("import sys; from kiosk.config import load_config; import kiosk.cli, kiosk.ui.app; "
+    code = ("import sys; from kiosk.config import load_config; import kiosk.commands.counter, kiosk.ui.app; "
             f"c = load_config({str(config_path)!r}); "
-            "assert c.sync is None and kiosk.cli._start_sync(c, None) is None; "
+            "assert c.sync is None and kiosk.commands.counter._start_sync(c, None) is None; "
             "print('psycopg' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=60)

@@ -262,7 +262,7 @@ def test_unreachable_server_is_one_line_and_keeps_the_cursor(tmp_path):
 
 
 def test_kiosk_run_starts_the_sync_thread_and_a_tap_reaches_the_database(fleet_db, tmp_path):
-    from kiosk.cli import _start_sync
+    from kiosk.commands.counter import _start_sync
 
     cluster, url = fleet_db
     kiosk = unique_id()

@@ -9,8 +9,8 @@ import threading
 
 import pytest
 
-from kiosk.cli import save_unwritten
 from kiosk.pin import PinVault
+from kiosk.store.fallback import save_unwritten
 from kiosk.store.response_store import ResponseStore
 from kiosk.ui.app import KioskApp
 from kiosk.ui.screens.survey import SurveyScreen

@@ -106,7 +106,7 @@ def test_the_fleet_is_served_on_localhost_and_nothing_secret_is_printed(served_f
     assert served_fleet.url not in page and served_fleet.password not in page
     served_fleet.server.terminate()
     printed = served_fleet.server.communicate(timeout=10)[0].decode("utf-8", "replace")
-    assert "admin --fleet" in printed  # what textual-serve says it serves
+    assert "serving csat-kiosk fleet on http://127.0.0.1" in printed
     assert served_fleet.url not in printed and served_fleet.password not in printed
 
 

@@ -24,20 +24,20 @@ COLUMNS = ("id", "timestamp", "kiosk", "question", "score", "label", "language",
            "reason", "comment", "nps")
 TEXT_COLUMNS = ("id", "kiosk", "question", "label", "language", "reason", "comment")
 
-# A cell starting with one of these may be run as a formula by a spreadsheet: the
-# signs themselves, what spreadsheets trim or fold before they look (white space,
-# invisible format characters, a byte order mark), and look-alike signs (full-width,
-# small forms, super/subscript, the Unicode minus).
-_FORMULA_STARTS = frozenset(
-    "=+-@"
-    "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
-    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"      # white space
-    "\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-    "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"        # invisible
-    "\uff1d\uff0b\uff20\uff0d\u2212\ufe62\ufe63\ufe66\ufe6b\u207a\u207b"
-    "\u207c\u208a\u208b\u208c")                                     # look-alikes
+# A cell is run as a formula by a spreadsheet when it starts with a formula sign,
+# or with a sign after what spreadsheets trim or fold before they look (white space,
+# invisible format characters, a byte order mark).  The signs: = + - @ and their
+# look-alikes (full-width, small forms, super/subscript, the Unicode minus).
+_SKIPPED = ("\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+            "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"      # white space
+            "\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+            "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff")       # invisible
+_SIGNS = frozenset("=+-@"
+                   "\uff1d\uff0b\uff20\uff0d\u2212\ufe62\ufe63\ufe66\ufe6b\u207a\u207b"
+                   "\u207c\u208a\u208b\u208c")                        # look-alikes
+_FORMULA_STARTS = _SIGNS | frozenset(_SKIPPED)  # a first character worth a closer look
 # ... and a cell starting with the guard itself is guarded too, so that the
-# guard is exactly reversible (``importer.unguard``).
+# guard is exactly reversible (``rows.unguard``).
 _GUARDED_STARTS = _FORMULA_STARTS | {"'"}
 # Control characters other than tab, LF and CR (C0 with ESC, DEL, C1 with CSI):
 # written as visible symbols, so that a CSV shown in a terminal cannot carry an
@@ -61,8 +61,16 @@ def guard(text: str) -> str:
     """Make a text cell inert in spreadsheets (CSV formula injection): a
     leading quote is shown as text by Excel and LibreOffice, not evaluated.
     A text that already starts with ``'`` gets one more, so an import can
-    always take exactly one off (``importer.unguard``)."""
-    return "'" + text if text[:1] in _GUARDED_STARTS else text
+    always take exactly one off (``rows.unguard``).  Leading white space alone
+    is left as it is: ``"  leading spaces"`` is plain text, ``"  =1+1"`` is not."""
+    return "'" + text if text[:1] in _GUARDED_STARTS and _needs_guard(text) else text
+
+
+def _needs_guard(text: str) -> bool:
+    first = text[:1]
+    if first == "'" or first in _SIGNS:
+        return True
+    return text.lstrip(_SKIPPED)[:1] in _SIGNS
 
 
 def neutralise(text: str) -> str:
@@ -100,6 +108,7 @@ _GUARD_STARTS = _GUARDED_STARTS
 
 
 def _plain(text: str) -> bool:
+    """True when ``text`` is written as it is (false negatives only cost speed)."""
     return (text[:1] not in _GUARD_STARTS and text.isprintable()
             and "," not in text and '"' not in text)
 

@@ -41,8 +41,8 @@ def test_every_cell_as_csv_writer_writes_it(ident, kiosk, label, language, reaso
 
 def test_formula_text_is_guarded_in_every_text_column():
     hostile = {"id": "=1+1", "timestamp": BASE.isoformat(), "kiosk": "+cmd", "question": "-q",
-               "score": 4, "label": "@SUM(A1)", "language": "\tx", "flagged": False,
-               "reason": "\rr", "comment": "'quoted"}
+               "score": 4, "label": "@SUM(A1)", "language": "\t=x", "flagged": False,
+               "reason": "\r+r", "comment": "'quoted"}
     row = next(csv.DictReader(io.StringIO(",".join(COLUMNS) + "\r\n" + _line(hostile, {}))))
     for column in ("id", "kiosk", "question", "label", "language", "reason", "comment"):
         # exactly one quote in front of the text as written: "'quoted" already starts

@@ -44,6 +44,21 @@ def test_ordinary_text_is_left_alone():
         assert neutralise(text) == text
 
 
+@pytest.mark.parametrize("text", ["  leading spaces", " x", "\u00a0nbsp first", "\ufeffbom then text",
+                                  "\u200bzero width", "\tindented", "   ", " ' quote after spaces"])
+def test_leading_white_space_alone_is_not_guarded(text):
+    """Issue 22 item 17: only a formula sign after the spaces makes a formula."""
+    assert neutralise(text) == text
+    assert _text_cell(neutralise(text)) == text
+
+
+@pytest.mark.parametrize("text", ["  =1+1", " \u00a0+cmd", "\u200b\u200b@SUM(A1)", "\t \uff1d1",
+                                  "   -2+3", "\r\n=1"])
+def test_a_formula_sign_after_leading_white_space_is_guarded(text):
+    assert neutralise(text) == "'" + text
+    assert _text_cell(neutralise(text)) == text
+
+
 def test_control_characters_become_visible_symbols():
     shown = neutralise(CONTROLS)
     assert not any(unicodedata.category(c) == "Cc" for c in shown)
@@ -54,6 +69,9 @@ def test_control_characters_become_visible_symbols():
 
 @settings(max_examples=500, deadline=None)
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+       | st.builds(lambda pad, sign, rest: pad + sign + rest,
+                   st.text(alphabet=" \t\u00a0\u200b\ufeff'", max_size=4),
+                   st.sampled_from(["", "=", "+", "-", "@", "'", "x"]), st.text(max_size=4))
        | st.sampled_from(list(HOSTILE_STARTS.values()) + [CONTROLS]))
 def test_import_undoes_exactly_what_export_did(text):
     cell = neutralise(text)

@@ -26,7 +26,7 @@ DAY1 = datetime(2026, 11, 20, 10, 0).astimezone()
 LABELS = {1: "Very dissatisfied", 2: "Dissatisfied", 3: "Neutral", 4: "Satisfied",
           5: "Very satisfied"}
 COLUMNS = ("id", "timestamp", "kiosk", "question", "score", "label", "language", "flagged")
-HOSTILE = ["=cmd|' /C calc'!A0", "+1", "-2", "@x", "\tleading tab", "\rleading CR",
+HOSTILE = ["=cmd|' /C calc'!A0", "+1", "-2", "@x", "\t=leading tab", "\r+leading CR", "  leading spaces",
            "'already quoted", "'=quoted formula?", "semi;colon, comma \"quote\"\nnewline"]
 
 
@@ -161,7 +161,7 @@ def test_formula_injection_text_survives_and_is_neutralised_again(tmp_path, caps
     first = export(capsys, tmp_path / "source", tmp_path / "a.csv")
     cells = list(csv.DictReader(io.StringIO(first.decode("utf-8"), newline="")))
     assert {r["kiosk"] for r in cells} >= {"'=cmd|' /C calc'!A0", "'+1", "'-2", "'@x",
-                                           "'\tleading tab", "'\rleading CR"}
+                                           "'\t=leading tab", "'\r+leading CR", "  leading spaces"}
 
     target = tmp_path / "target"
     assert kiosk(capsys, "import", "--data-dir", str(target), str(tmp_path / "a.csv"))[0] == 0

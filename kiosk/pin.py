@@ -144,8 +144,10 @@ class PinVault:
                 self._record({"failures": failures, "locked_until": locked_until})
         except OSError as exc:
             reason = exc.strerror or type(exc).__name__
+            advice = ("Free space on the data disk." if exc.errno in (errno.ENOSPC, errno.EDQUOT)
+                      else f"Check {self.lockout_path.name} in the data dir.")
             self.problem = (f"The PIN lock state cannot be saved ({reason}): no PIN is "
-                            "checked until it can. Free space on the data disk.")
+                            f"checked until it can. {advice}")
             return Attempt(ok=False, tries_left=0, checked=False)
         self.problem = None
         if self._matches(pin, stored):

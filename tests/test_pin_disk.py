@@ -209,3 +209,16 @@ def test_set_pin_on_a_full_disk_is_one_line(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "kiosk set-pin: cannot write the PIN" in err and "No space left" in err
     assert err.count("\n") == 1
+
+
+def test_a_lockout_file_replaced_by_a_directory_checks_no_pin(tmp_path):
+    """Not a full disk but the same rule: a lockout that cannot be written checks nothing,
+    and the line does not tell staff to free space."""
+    vault = PinVault(tmp_path)
+    vault.set_pin(PIN)
+    vault.lockout_path.unlink()
+    vault.lockout_path.mkdir()
+    attempt = vault.try_pin(PIN)
+    assert not attempt.ok and not attempt.checked
+    assert vault.problem is not None and "admin-lockout.json" in vault.problem
+    assert "Free space" not in vault.problem and "\n" not in vault.problem

@@ -10,6 +10,7 @@ import json
 import multiprocessing
 import os
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -130,3 +131,56 @@ def test_on_a_really_full_disk_an_unrecordable_lockout_checks_no_pin(tmp_path):
         assert not list(data.glob(".*.tmp"))
         (disk / "filler").unlink()  # space again: a try is recorded, then checked
         assert PinVault(data).locked_for() > 0  # the lost file counts as a fresh lock
+
+
+def test_threads_of_one_process_share_the_lockout_too(tmp_path):
+    """The web dashboard calls try_pin from worker threads: the flock is taken per open,
+    so threads exclude each other as processes do."""
+    vault = PinVault(tmp_path)
+    vault.set_pin(PIN)
+    checked: list[str] = []
+    real_matches = PinVault._matches
+    barrier = threading.Barrier(SESSIONS)
+
+    def matches(tried: str, stored: dict) -> bool:
+        checked.append(tried)
+        return real_matches(tried, stored)
+
+    def session() -> None:
+        barrier.wait(timeout=60)
+        PinVault(tmp_path).try_pin("0000")
+
+    PinVault._matches = staticmethod(matches)  # type: ignore[method-assign]
+    try:
+        threads = [threading.Thread(target=session) for _ in range(SESSIONS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    finally:
+        PinVault._matches = staticmethod(real_matches)  # type: ignore[method-assign]
+    assert len(checked) == FREE_TRIES
+
+
+def _killed_mid_check(data_dir: str, ready) -> None:
+    def hang(tried: str, stored: dict) -> bool:
+        ready.set()
+        threading.Event().wait()  # killed here, while "checking"
+        return False
+
+    PinVault._matches = staticmethod(hang)  # type: ignore[method-assign]
+    PinVault(data_dir).try_pin("0000")
+
+
+def test_a_session_killed_while_its_pin_is_checked_has_spent_its_try(tmp_path):
+    PinVault(tmp_path).set_pin(PIN)
+    context = multiprocessing.get_context("fork")
+    for _ in range(FREE_TRIES):
+        ready = context.Event()
+        worker = context.Process(target=_killed_mid_check, args=(str(tmp_path), ready))
+        worker.start()
+        assert ready.wait(60)
+        worker.kill()
+        worker.join(timeout=60)
+    assert json.loads(PinVault(tmp_path).lockout_path.read_text())["failures"] == FREE_TRIES
+    assert PinVault(tmp_path).try_pin(PIN).checked is False  # locked: killing buys nothing

@@ -68,7 +68,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
         if stop.stopping():
             return 0
-        ensure_data_dir(config, from_flag=bool(args.data_dir))
+        ensure_data_dir(config, from_flag=bool(args.data_dir), serving=True)  # full disk: serve
         store = ResponseStore(config.data_dir, tz=config.kiosk.timezone).open_writer()
     finally:
         if stop.stopping() or sys.exc_info()[0] is not None:

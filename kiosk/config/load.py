@@ -5,7 +5,9 @@ message names the file, the table and the key, and says how to fix it.
 """
 from __future__ import annotations
 
+import contextlib
 import difflib
+import errno
 import math
 import os
 import stat
@@ -255,26 +257,33 @@ def _data_dir_where(config: Config, from_flag: bool) -> str:
     return "--data-dir" if from_flag else f"{config.path}: [kiosk] data_dir"
 
 
-def ensure_data_dir(config: Config, from_flag: bool = False) -> Path:
-    """Create the data dir and prove it is writable, or raise ConfigError naming the source."""
+def ensure_data_dir(config: Config, from_flag: bool = False, *, serving: bool = False) -> Path:
+    """Create the data dir and prove it is writable, or raise ConfigError naming the source.
+
+    ``serving`` (`kiosk run`): a full disk (ENOSPC, EDQUOT) is no reason to refuse; the
+    kiosk serves customers with taps kept in memory and the red warning, as a running one
+    does when the disk fills, and writes them once there is space.  The probe file never
+    stays behind, whatever the write did."""
     where = _data_dir_where(config, from_flag)
     directory = config.data_dir
     check_data_dir(config, from_flag)
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        probe = directory / ".write-test"
+        probe = directory / f".write-test-{os.getpid()}"
         fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
         try:
             os.write(fd, b"ok")
         finally:
             os.close(fd)
-        probe.unlink()
+            with contextlib.suppress(FileNotFoundError):
+                probe.unlink()
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise ConfigError(
-            f"{where}: cannot write the data dir {directory} ({reason}); "
-            "choose a writable directory"
-        ) from None
+        if not (serving and exc.errno in (errno.ENOSPC, errno.EDQUOT)):
+            reason = exc.strerror or str(exc)
+            raise ConfigError(
+                f"{where}: cannot write the data dir {directory} ({reason}); "
+                "choose a writable directory"
+            ) from None
     check_data_dir(config, from_flag)
     return directory
 

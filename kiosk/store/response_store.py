@@ -11,6 +11,7 @@ Every day and hour is taken in the configured zone (``tz``, a ``Calendar``).
 """
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, tzinfo
@@ -51,7 +52,8 @@ class ResponseStore:
     # -- the writer ----------------------------------------------------------
     def open_writer(self) -> ResponseStore:
         """Take the data dir's lock and start the writer thread."""
-        self._take_lock("stop it first or start with --data-dir pointing elsewhere")
+        self._take_lock("stop it first or start with --data-dir pointing elsewhere",
+                        full_disk_ok=True)
         self._writer = JournalWriter(self.reader, retry_seconds=self.retry_seconds,
                                      max_retry_seconds=self.max_retry_seconds,
                                      lock_fd=self._lock_fd)
@@ -111,11 +113,17 @@ class ResponseStore:
         self._take_lock("stop it before a bulk load")
         return self
 
-    def _take_lock(self, advice: str) -> None:
-        """The one-writer rule (kiosk/store/lock.py): raises ``StoreLocked``."""
+    def _take_lock(self, advice: str, full_disk_ok: bool = False) -> None:
+        """The one-writer rule (kiosk/store/lock.py): raises ``StoreLocked``.
+        ``full_disk_ok`` (the kiosk's writer): a disk too full to record the zone does
+        not stop the start; taps wait in memory and the next start records it."""
         make_dirs(self.responses_dir)
         self._lock_fd = lock_data_dir(self.data_dir, advice)
-        record_zone(self.data_dir, self.calendar.name)
+        try:
+            record_zone(self.data_dir, self.calendar.name)
+        except OSError as exc:
+            if not (full_disk_ok and exc.errno in (errno.ENOSPC, errno.EDQUOT)):
+                raise
 
     def close(self, timeout: float = 5.0) -> list[Response]:
         """Stop the writer after it drained the queue (up to ``timeout``).

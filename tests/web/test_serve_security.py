@@ -191,6 +191,16 @@ def test_a_page_of_another_origin_cannot_open_the_websocket(served_local, evil_s
             page.goto(f"http://127.0.0.1:{evil_port}/index.html")
             page.wait_for_function("document.title !== 'start'", timeout=20_000)
             assert page.title() == "refused"
+            # nor frame the admin page (clickjacking the PIN keypad): the frame stays empty
+            (evil_root / "frame.html").write_text(
+                f'<!doctype html><iframe id="f" src="http://127.0.0.1:{served_local}/">'
+                "</iframe>")
+            with page.expect_console_message(lambda m: "frame-ancestors" in m.text,
+                                             timeout=20_000):
+                page.goto(f"http://127.0.0.1:{evil_port}/frame.html")
+            framed = [f for f in page.frames if f is not page.main_frame]
+            assert all("Staff access" not in (f.content() if f.url.startswith("http") else "")
+                       and f.query_selector("#terminal") is None for f in framed)
             # the same server's own page still works from the same browser
             own = Session(browser, f"http://127.0.0.1:{served_local}/")
             own.wait_for(lambda t: "Staff access" in t, 30, what="the PIN screen")

@@ -47,8 +47,8 @@ def adopt(args: argparse.Namespace, config: Config) -> int:
     """`kiosk fleet adopt OLD-ID`: sync the answers recorded under OLD-ID (before the
     kiosk id was changed) as this site's; they keep OLD-ID locally and in made_as."""
     from kiosk.fleet.journal import CURSOR_FILE
+    from kiosk.fleet.reconcile import DAYS_FILE, adopted_ids, foreign_answers
     from kiosk.fleet.reconcile import adopt as record_adoption
-    from kiosk.fleet.reconcile import adopted_ids, foreign_answers
 
     old = args.old_id
     if old == config.kiosk.id:
@@ -60,7 +60,7 @@ def adopt(args: argparse.Namespace, config: Config) -> int:
                          f"{old!r}; ids found besides {config.kiosk.id!r}: {held}")
     record_adoption(config.data_dir, old)
     (config.data_dir / CURSOR_FILE).unlink(missing_ok=True)  # push all again: idempotent
-    (config.data_dir / "sync-reported").unlink(missing_ok=True)
+    (config.data_dir / DAYS_FILE).unlink(missing_ok=True)  # every day reported again
     print(f"kiosk: {found[old]} answers recorded under {old!r} will be synced as site "
           f"{config.kiosk.id!r} (next sync)", file=sys.stderr)
     return 0

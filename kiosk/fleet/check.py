@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TextIO
 
+from kiosk.fleet.rules import printable
+
 SITE_STATE_SQL = """
 SELECT kiosk_id, local_day, reported, held, same_ids, quarantined, foreign_answers,
        foreign_ids
-FROM fleet.reconciliation(%s)
+FROM fleet.reconciliation(%s, NULL, %s)
 """
 REFUSED_SQL = """
 SELECT kiosk_id, count(*), max(last_at) FROM fleet.refused_installations GROUP BY kiosk_id
@@ -70,10 +72,12 @@ def _day(day: date | None) -> str:
     return day.strftime("%-d %b %Y") if day else "—"
 
 
-def site_checks(conn: Any, only: str | None = None) -> list[SiteCheck]:
+def site_checks(conn: Any, only: str | None = None, since: date | None = None
+                ) -> list[SiteCheck]:
+    """Per site, from ``since`` on (None: every day; the fleet view looks at two weeks)."""
     sites: dict[str, SiteCheck] = {}
     for (kiosk_id, day, reported, held, same, quarantined, foreign,
-         foreign_ids) in conn.execute(SITE_STATE_SQL, (only,)):
+         foreign_ids) in conn.execute(SITE_STATE_SQL, (only, since)):
         site = sites.setdefault(kiosk_id, SiteCheck(kiosk_id))
         if day is None:
             continue
@@ -101,7 +105,9 @@ def check(conn: Any, out: TextIO) -> int:
     width = max([len("Site")] + [len(s.kiosk_id) for s in sites])
     out.write(f"{'Site':<{width}}  {'OK':<3}  State\n")
     for site in sites:
-        out.write(f"{site.kiosk_id:<{width}}  {'gap' if site.gap else 'ok':<3}  {site.line()}\n")
+        name = printable(site.kiosk_id, 200)  # an id is not a terminal escape
+        state = printable(site.line(), 2000)
+        out.write(f"{name:<{width}}  {'gap' if site.gap else 'ok':<3}  {state}\n")
     gaps = sum(site.gap for site in sites)
     out.write(f"{len(sites)} sites, {gaps} with a gap\n")
     return 1 if gaps else 0

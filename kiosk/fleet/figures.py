@@ -195,10 +195,10 @@ class FleetSource:
         with connect(self.url, self.password) as conn:
             return site_summaries(conn, kiosk_id)
 
-    def checks(self) -> list[SiteCheck]:
-        """Reconciliation per site (kiosk/fleet/check.py)."""
+    def checks(self, since: date | None = None) -> list[SiteCheck]:
+        """Reconciliation per site (kiosk/fleet/check.py), from ``since`` on."""
         from kiosk.fleet.check import site_checks
         from kiosk.fleet.connection import connect
 
         with connect(self.url, self.password) as conn:
-            return site_checks(conn)
+            return site_checks(conn, since=since)

@@ -10,7 +10,8 @@ were not adopted are counted apart, so a renamed kiosk is never skipped silently
 Files in the data dir (all small, written atomically):
 ``sync-quarantine.json`` rows the database would refuse, with the reason;
 ``fleet-adopted.json`` old kiosk ids whose answers this site syncs as its own;
-``fleet-installation`` this installation's random id (one installation per login).
+``fleet-installation`` this installation's random id (one installation per login);
+``sync-days.json`` per day file, the answers under other ids (ForeignCounts).
 Imports no psycopg.
 """
 from __future__ import annotations
@@ -34,6 +35,7 @@ from kiosk.store.storage import parse_journal, write_atomic
 QUARANTINE_FILE = "sync-quarantine.json"
 ADOPTED_FILE = "fleet-adopted.json"
 INSTALLATION_FILE = "fleet-installation"
+DAYS_FILE = "sync-days.json"
 
 
 def digest(ids: Iterable[str]) -> str:
@@ -77,25 +79,65 @@ def latest_docs(data_dir: Path, name: str) -> list[dict[str, Any]]:
 
 
 def day_reports(data_dir: Path, names: Iterable[str], kiosk_id: str, adopted: set[str],
-                calendar: Calendar, quarantined: set[str]) -> list[DayReport]:
-    """The reports of the days held in day files ``names``."""
+                calendar: Calendar, quarantined: set[str]
+                ) -> tuple[list[DayReport], dict[str, Counter[str]]]:
+    """The reports of the days held in day files ``names``, and per file the answers
+    under other ids (not adopted), for ForeignCounts."""
     own: dict[date, set[str]] = {}
     foreign: dict[date, Counter[str]] = {}
+    per_file: dict[str, Counter[str]] = {}
     for name in names:
+        others = per_file.setdefault(name, Counter())
         for doc in latest_docs(data_dir, name):
             day, _hour = calendar.day_and_hour(datetime.fromisoformat(doc["timestamp"]))
             if doc["kiosk"] == kiosk_id or doc["kiosk"] in adopted:
                 own.setdefault(day, set()).add(doc["id"])
             else:
                 foreign.setdefault(day, Counter())[doc["kiosk"]] += 1
+                others[doc["kiosk"]] += 1
     reports = []
     for day in sorted(set(own) | set(foreign)):
         ids = own.get(day, set())
-        others = foreign.get(day, Counter())
+        day_others = foreign.get(day, Counter())
         reports.append(DayReport(
-            day, len(ids), digest(ids), len(ids & quarantined), sum(others.values()),
-            ", ".join(f"{k} ({n})" for k, n in others.most_common(5)) or None))
-    return reports
+            day, len(ids), digest(ids), len(ids & quarantined), sum(day_others.values()),
+            ", ".join(f"{k} ({n})" for k, n in day_others.most_common(5)) or None))
+    return reports, per_file
+
+
+class ForeignCounts:
+    """Per day file, answers under other kiosk ids: kept in ``sync-days.json`` and
+    updated for the files a pass touched, so a pass after one tap never reads
+    years of day files.  No file yet (first pass, after an upgrade or an
+    adoption): every day file is read and reported once."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = Path(data_dir) / DAYS_FILE
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            self.files: dict[str, dict[str, int]] | None = {
+                str(name): {str(k): int(n) for k, n in counts.items()}
+                for name, counts in raw["files"].items()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            self.files = None
+
+    @property
+    def complete(self) -> bool:
+        return self.files is not None
+
+    def update(self, per_file: dict[str, Counter[str]]) -> None:
+        files = dict(self.files or {})
+        for name, counts in per_file.items():
+            files[name] = dict(counts)
+        self.files = files
+        blob = json.dumps({"version": 1, "files": files}, ensure_ascii=True)
+        write_atomic(self.path, blob.encode("ascii"))
+
+    def total(self) -> Counter[str]:
+        found: Counter[str] = Counter()
+        for counts in (self.files or {}).values():
+            found.update(counts)
+        return +found
 
 
 class Quarantine:

@@ -33,11 +33,11 @@ from kiosk.fleet.failures import SyncUnavailable as SyncUnavailable
 from kiosk.fleet.failures import classify
 from kiosk.fleet.journal import SyncCursor, backlog, pending_chunks
 from kiosk.fleet.reconcile import (
+    ForeignCounts,
     Quarantine,
     adopted_ids,
     day_file_names,
     day_reports,
-    foreign_answers,
     installation_id,
 )
 from kiosk.fleet.rules import printable, row_problem
@@ -45,7 +45,6 @@ from kiosk.fleet.status import SyncState, read_state, write_state
 from kiosk.store.localtime import Calendar
 
 LOCK_FILE = "sync.lock"
-REPORTED_MARK = "sync-reported"  # every day reported once (after an upgrade too)
 
 # The batch travels as one JSON array (one text parameter: psycopg's per-element
 # array dumping cost 2 s per 30,000 rows in Python; this costs ~50 ms).  A row is
@@ -146,7 +145,7 @@ class Syncer:
             adopted = adopted_ids(self.data_dir)
             mine = {self.kiosk_id} | adopted
             touched: set[str] = set()
-            first_report = not (self.data_dir / REPORTED_MARK).exists()
+            counts = ForeignCounts(self.data_dir)
             skipped = pushed = stored = chunks = 0
             reasons: dict[str, int] = {}
             try:
@@ -168,10 +167,9 @@ class Syncer:
                     touched.add(chunk.name)
                     pushed += len(own)
                     chunks += 1
-                names = day_file_names(self.data_dir) if first_report else sorted(touched)
-                gaps = self._report(conn, names, adopted, quarantine)
-                if first_report:
-                    (self.data_dir / REPORTED_MARK).touch()
+                every = not counts.complete  # first pass, upgrade, adoption: every day
+                names = day_file_names(self.data_dir) if every else sorted(touched)
+                gaps = self._report(conn, names, adopted, quarantine, counts)
             except Exception as exc:
                 if not _is_database_error(exc) and not isinstance(exc, SyncUnavailable):
                     raise
@@ -182,9 +180,9 @@ class Syncer:
                     synced_at=None, waiting=waiting.answers,
                     waiting_since=waiting.oldest.isoformat() if waiting.oldest else None,
                     error=f"{failure.prefix}: {failure}", skipped=skipped,
-                    **self._local_state(quarantine, adopted)))
+                    **self._local_state(quarantine, counts)))
                 raise failure from None
-            local = self._local_state(quarantine, adopted)
+            local = self._local_state(quarantine, counts)
             write_state(self.data_dir, SyncState(
                 synced_at=self._now().isoformat(), skipped=skipped, head_office=gaps, **local))
             why = tuple(f"{n} × {reason}" for reason, n in reasons.items())
@@ -223,15 +221,16 @@ class Syncer:
                       (printable(row["id"], 200), row["local_day"], printable(problem, 500)))
 
     def _report(self, conn: Any, names: list[str], adopted: set[str],
-                quarantine: Quarantine) -> str | None:
+                quarantine: Quarantine, counts: ForeignCounts) -> str | None:
         """Send the days' counts and digests; what head office holds of them, one line."""
-        reports = day_reports(self.data_dir, names, self.kiosk_id, adopted, self.calendar,
-                              quarantine.ids())
+        reports, per_file = day_reports(self.data_dir, names, self.kiosk_id, adopted,
+                                        self.calendar, quarantine.ids())
         with conn.transaction():
             for r in reports:
                 conn.execute("SELECT fleet.report_day(%s, %s, %s, %s, %s, %s)",
                               (r.day, r.answers, r.digest, r.quarantined, r.foreign,
                                r.foreign_ids))
+        counts.update(per_file)  # after the server has the reports
         if not reports:
             return _read_state_line(self.data_dir)
         gaps = conn.execute("SELECT local_day, reported, held FROM fleet.my_gaps(%s) "
@@ -244,8 +243,8 @@ class Syncer:
             return f"{reported - held} answers of {day.isoformat()} missing at head office{more}"
         return f"head office's answers of {day.isoformat()} differ from this counter's{more}"
 
-    def _local_state(self, quarantine: Quarantine, adopted: set[str]) -> dict[str, Any]:
-        others = foreign_answers(self.data_dir, self.kiosk_id, adopted)
+    def _local_state(self, quarantine: Quarantine, counts: ForeignCounts) -> dict[str, Any]:
+        others = counts.total()
         foreign = None
         if others:
             old, count = others.most_common(1)[0]

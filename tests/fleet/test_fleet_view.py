@@ -193,7 +193,7 @@ async def test_a_fleet_view_whose_load_fails_says_why_and_tries_again(chain, mon
         refuse(-1)
         await wait_until(lambda: screen.figures is not None, timeout=20, what="the retry")
         reconciliation = screen.query_one("#fleet-reconciliation")
-        await wait_until(lambda: "Every site's answers are all here (3 sites)"
+        await wait_until(lambda: "answers of the last 14 days are here (3 sites)"
                          in str(reconciliation.render()), what="the reconciliation line")
         refuse(0)
         await pilot.press("enter")  # a site's admin view, while the login is refused

@@ -139,7 +139,8 @@ $$;
 -- by a digest of the ids (sha-256 of the ids sorted by code point, one a line:
 -- kiosk/fleet/reconcile.py computes the same).  A day held but never reported has
 -- reported NULL; a site that never reported and holds nothing, local_day NULL.
-CREATE FUNCTION fleet.reconciliation(only_site text DEFAULT NULL, only_days date[] DEFAULT NULL)
+CREATE FUNCTION fleet.reconciliation(only_site text DEFAULT NULL, only_days date[] DEFAULT NULL,
+                                     since date DEFAULT NULL)
 RETURNS TABLE (kiosk_id text, local_day date, reported integer, held bigint,
                same_ids boolean, quarantined integer, foreign_answers integer,
                foreign_ids text, reported_at timestamptz)
@@ -151,11 +152,13 @@ LANGUAGE sql STABLE SET search_path = fleet, pg_temp AS $$
                encode(sha256(convert_to(string_agg(r.id, E'\n' ORDER BY r.id COLLATE "C"),
                                         'UTF8')), 'hex') AS digest
         FROM fleet.responses AS r JOIN sites USING (kiosk_id)
-        WHERE only_days IS NULL OR r.local_day = ANY (only_days)
+        WHERE (only_days IS NULL OR r.local_day = ANY (only_days))
+          AND (since IS NULL OR r.local_day >= since)
         GROUP BY r.kiosk_id, r.local_day
     ), days AS (
         SELECT d.* FROM fleet.kiosk_days AS d JOIN sites USING (kiosk_id)
-        WHERE only_days IS NULL OR d.local_day = ANY (only_days)
+        WHERE (only_days IS NULL OR d.local_day = ANY (only_days))
+          AND (since IS NULL OR d.local_day >= since)
     ), joined AS (
         SELECT coalesce(d.kiosk_id, h.kiosk_id) AS kiosk_id,
                coalesce(d.local_day, h.local_day) AS local_day,
@@ -185,11 +188,11 @@ $$;
 
 REVOKE ALL ON FUNCTION fleet.claim(text, text), fleet.report_quarantine(text, date, text),
     fleet.report_day(date, integer, text, integer, integer, text), fleet.my_gaps(date[]),
-    fleet.reconciliation(text, date[]) FROM PUBLIC;
+    fleet.reconciliation(text, date[], date) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION fleet.claim(text, text), fleet.report_quarantine(text, date, text),
     fleet.report_day(date, integer, text, integer, integer, text), fleet.my_gaps(date[])
     TO fleet_kiosk;
-GRANT EXECUTE ON FUNCTION fleet.reconciliation(text, date[]) TO fleet_head_office;
+GRANT EXECUTE ON FUNCTION fleet.reconciliation(text, date[], date) TO fleet_head_office;
 GRANT SELECT ON fleet.quarantine, fleet.kiosk_days, fleet.refused_installations
     TO fleet_head_office;
 

@@ -32,7 +32,8 @@ from kiosk.views.source import FleetSiteSource
 from scoring import Summary
 
 REFRESH_SECONDS = 30.0
-RETRY_SECONDS = 5.0  # after a failed load: sooner than the next refresh
+RETRY_SECONDS = 5.0
+RECONCILE_DAYS = 14  # the fleet view's reconciliation looks back this far (kiosk fleet check: all)  # after a failed load: sooner than the next refresh
 BELOW_MARK = "▼ below chain"
 
 
@@ -136,14 +137,17 @@ class FleetScreen(Screen[None]):
     def _load_reconciliation(self) -> None:
         """Per site: does head office hold every answer its counter reported?"""
         try:
-            checks = self.source.checks()
+            from datetime import timedelta
+
+            checks = self.source.checks(since=self.today() - timedelta(days=RECONCILE_DAYS))
         except Exception as exc:  # noqa: BLE001 - an older schema, a refused read: say so
             from kiosk.fleet.connection import first_line
 
             line = f"reconciliation unavailable: {first_line(exc)}"
         else:
             gaps = [c for c in checks if c.gap]
-            line = (f"Every site's answers are all here ({len(checks)} sites)" if not gaps
+            line = (f"Every site's answers of the last {RECONCILE_DAYS} days are here "
+                    f"({len(checks)} sites)" if not gaps
                     else f"{len(gaps)} sites with a gap: " + " · ".join(
                         f"{c.kiosk_id}: {c.line()}" for c in gaps[:3]))
         self.app.call_from_thread(self._show_reconciliation, line)

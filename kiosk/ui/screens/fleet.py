@@ -32,8 +32,8 @@ from kiosk.views.source import FleetSiteSource
 from scoring import Summary
 
 REFRESH_SECONDS = 30.0
-RETRY_SECONDS = 5.0
-RECONCILE_DAYS = 14  # the fleet view's reconciliation looks back this far (kiosk fleet check: all)  # after a failed load: sooner than the next refresh
+RETRY_SECONDS = 5.0  # after a failed load: sooner than the next refresh
+RECONCILE_DAYS = 14  # the fleet view's reconciliation looks back this far (fleet check: all)
 BELOW_MARK = "▼ below chain"
 
 

@@ -11,7 +11,7 @@ from typing import NoReturn
 from kiosk.commands import USAGE_ERROR, UsageError
 from kiosk.commands.counter import run, set_pin
 from kiosk.commands.data import demo, export, import_, stats
-from kiosk.commands.fleet import fleet, sync_once
+from kiosk.commands.fleet import adopt, fleet, sync_once
 from kiosk.commands.manager import admin, serve
 from kiosk.config import Config, ConfigError, load_config
 from kiosk.store.lock import StoreLocked
@@ -91,6 +91,18 @@ def build_parser() -> argparse.ArgumentParser:
                 "comes from PGPASSWORD or ~/.pgpass; TLS: add sslmode=verify-full)")
     init = fleet_commands.add_parser("init", help="create or upgrade the schema (safe twice)")
     init.add_argument("url", nargs="?", metavar="URL", help=url_help)
+    init.add_argument("--url", dest="url_option", metavar="URL", help=url_help)
+    check = fleet_commands.add_parser(
+        "check", help="per site: does head office hold every answer? (exit 1 on a gap)")
+    check.add_argument("--url", metavar="URL", help=url_help)
+    release = fleet_commands.add_parser(
+        "release", help="let a kiosk id be installed on another machine (replaced hardware)")
+    release.add_argument("kiosk_id", metavar="ID", help="the kiosk's [kiosk] id")
+    release.add_argument("--url", metavar="URL", help=url_help)
+    adopt_parser = fleet_commands.add_parser(
+        "adopt", parents=[common], help="on a counter: sync answers recorded under an old "
+        "kiosk id as this site's")
+    adopt_parser.add_argument("old_id", metavar="OLD-ID", help="the id they were recorded under")
     add_kiosk = fleet_commands.add_parser(
         "add-kiosk", help="create the login of one kiosk id; prints its password once")
     add_kiosk.add_argument("kiosk_id", metavar="ID", help="the kiosk's [kiosk] id")
@@ -126,9 +138,11 @@ def main(argv: list[str] | None = None) -> int:
     config: Config | None = None
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
-        if args.command == "fleet":  # head office: no kiosk config needed
-            return fleet(args)
+        if args.command == "fleet" and args.fleet_command != "adopt":
+            return fleet(args)  # head office: no kiosk config needed
         config = load_config(args.config, args.data_dir)
+        if args.command == "fleet":
+            return adopt(args, config)
         return COMMANDS[args.command](args, config)
     except UsageError as exc:
         print(exc, file=sys.stderr)

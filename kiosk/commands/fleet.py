@@ -26,23 +26,51 @@ def sync_once(args: argparse.Namespace, config: Config) -> int:
     except SyncBusy as exc:  # the kiosk's own thread is at it: nothing for cron to do
         print(f"kiosk sync: {exc}; nothing to do", file=sys.stderr)
         return 0
-    except SyncUnavailable as exc:
-        print(f"kiosk sync: the fleet database is unreachable ({exc}); "
-              "nothing lost, the next run catches up", file=sys.stderr)
+    except SyncUnavailable as exc:  # unreachable, refused, or stored less than sent
+        print(f"kiosk sync: {exc.prefix} ({exc}); {exc.hint}", file=sys.stderr)
         return 1
     finally:
         syncer.close()
     from kiosk.models import local_now
 
-    print(f"kiosk: pushed {result.pushed} response line(s); "
+    print(f"kiosk: sent {result.pushed} answer(s), head office stored {result.stored}; "
           f"{status_line(config.data_dir, local_now())}", file=sys.stderr)
+    if result.rejected:
+        print(f"kiosk sync: {result.rejected} rows rejected ({'; '.join(result.reasons)}); "
+              "kept on this counter in sync-quarantine.json, the rest went on", file=sys.stderr)
+    if result.foreign:
+        print(f"kiosk sync: {result.foreign}", file=sys.stderr)
+    return 1 if result.rejected else 0
+
+
+def adopt(args: argparse.Namespace, config: Config) -> int:
+    """`kiosk fleet adopt OLD-ID`: sync the answers recorded under OLD-ID (before the
+    kiosk id was changed) as this site's; they keep OLD-ID locally and in made_as."""
+    from kiosk.fleet.journal import CURSOR_FILE
+    from kiosk.fleet.reconcile import DAYS_FILE, adopted_ids, foreign_answers
+    from kiosk.fleet.reconcile import adopt as record_adoption
+
+    old = args.old_id
+    if old == config.kiosk.id:
+        raise UsageError(f"kiosk fleet adopt: {old!r} is this kiosk's own id already")
+    found = foreign_answers(config.data_dir, config.kiosk.id, adopted_ids(config.data_dir))
+    if not found.get(old):
+        held = ", ".join(f"{k} ({n})" for k, n in found.most_common(5)) or "none"
+        raise UsageError(f"kiosk fleet adopt: {config.data_dir} holds no answers under "
+                         f"{old!r}; ids found besides {config.kiosk.id!r}: {held}")
+    record_adoption(config.data_dir, old)
+    (config.data_dir / CURSOR_FILE).unlink(missing_ok=True)  # push all again: idempotent
+    (config.data_dir / DAYS_FILE).unlink(missing_ok=True)  # every day reported again
+    print(f"kiosk: {found[old]} answers recorded under {old!r} will be synced as site "
+          f"{config.kiosk.id!r} (next sync)", file=sys.stderr)
     return 0
 
 
 def fleet_url_from(args: argparse.Namespace, command: str) -> str:
     from kiosk.config import database_url_problem
 
-    url = args.url or os.environ.get("KIOSK_FLEET_URL")
+    url = (getattr(args, "url_option", None) or args.url
+           or os.environ.get("KIOSK_FLEET_URL"))
     if not url:
         raise UsageError(f"{command}: give the fleet database URL (--url URL or "
                          "KIOSK_FLEET_URL)")
@@ -71,6 +99,15 @@ def fleet(args: argparse.Namespace) -> int:
                 print(f"kiosk: fleet schema up to date"
                       f"{' (applied ' + ', '.join(applied) + ')' if applied else ''}",
                       file=sys.stderr)
+                return 0
+            if args.fleet_command == "check":
+                from kiosk.fleet.check import check
+
+                return check(conn, sys.stdout)
+            if args.fleet_command == "release":
+                schema.release(conn, args.kiosk_id)
+                print(f"kiosk: {args.kiosk_id!r} is free; its next installation to sync "
+                      "takes it", file=sys.stderr)
                 return 0
             if args.fleet_command == "add-kiosk":
                 credentials = schema.add_kiosk(conn, args.kiosk_id)

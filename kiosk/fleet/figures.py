@@ -7,10 +7,12 @@ the same Tally and Summary as ``kiosk stats`` on the counter.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime
 from typing import Any
 
+from kiosk.fleet.check import SiteCheck
 from scoring import Breakdown, Summary, Tally, csat_percent, summarize
 
 TREND_DAYS = 7  # the trend compares the last 7 days with the 7 before
@@ -25,18 +27,25 @@ def _window(where: str, name: str) -> str:
 
 
 # All-time totals from fleet.kiosk_totals (one row a site), the trend windows from
-# the last 2 x TREND_DAYS days of fleet.day_tallies (an index range).
+# the last 2 x TREND_DAYS days of fleet.day_tallies (an index range), each site's
+# "today" in its own zone (fleet.kiosks.timezone, sent by the kiosk) when %(now)s
+# is given; else %(today)s for every site.
 OVERVIEW_SQL = f"""
-WITH recent AS (
-    SELECT kiosk_id, {_window("local_day > %(middle)s", "r")},
-           {_window("local_day <= %(middle)s", "p")}
-    FROM fleet.day_tallies
-    WHERE local_day > %(start)s AND local_day <= %(today)s
-    GROUP BY kiosk_id
+WITH sites AS (
+    SELECT kiosk_id, timezone,
+           CASE WHEN %(now)s::timestamptz IS NULL OR timezone IS NULL THEN %(today)s::date
+                ELSE (%(now)s::timestamptz AT TIME ZONE timezone)::date END AS today
+    FROM fleet.kiosks
+), recent AS (
+    SELECT d.kiosk_id, {_window(f"local_day > s.today - {TREND_DAYS}", "r")},
+           {_window(f"local_day <= s.today - {TREND_DAYS}", "p")}
+    FROM fleet.day_tallies AS d JOIN sites AS s USING (kiosk_id)
+    WHERE local_day > s.today - {2 * TREND_DAYS} AND local_day <= s.today
+    GROUP BY d.kiosk_id
 )
 SELECT k.kiosk_id, t.s1, t.s2, t.s3, t.s4, t.s5, t.f1, t.f2, t.f3, t.f4, t.f5,
-       r1, r2, r3, r4, r5, p1, p2, p3, p4, p5
-FROM fleet.kiosks AS k
+       r1, r2, r3, r4, r5, p1, p2, p3, p4, p5, k.timezone, k.today
+FROM sites AS k
 LEFT JOIN fleet.kiosk_totals AS t USING (kiosk_id)
 LEFT JOIN recent USING (kiosk_id)
 ORDER BY k.kiosk_id
@@ -63,6 +72,8 @@ class SiteFigures:
     recent: float | None  # CSAT of the last TREND_DAYS days
     previous: float | None  # CSAT of the TREND_DAYS days before
     below_chain: bool  # the 95 % interval lies entirely below the chain's CSAT
+    timezone: str | None = None  # the zone the kiosk files its days in (None: not told yet)
+    today: date | None = None  # the site's own today, the end of its trend windows
 
     @property
     def trend(self) -> float | None:
@@ -79,11 +90,10 @@ class FleetFigures:
 
 
 def fleet_figures(conn: Any, today: date, *, threshold: int = 4, min_responses: int = 30,
-                  target: float = 80.0) -> FleetFigures:
-    """Every registered site and the whole chain, from ``fleet.day_tallies``."""
-    rows = conn.execute(OVERVIEW_SQL, {
-        "today": today, "middle": today - timedelta(days=TREND_DAYS),
-        "start": today - timedelta(days=2 * TREND_DAYS)}).fetchall()
+                  target: float = 80.0, now: datetime | None = None) -> FleetFigures:
+    """Every registered site and the whole chain, from ``fleet.day_tallies``.  With
+    ``now`` (aware), each site's trend ends on its own today, in its own zone."""
+    rows = conn.execute(OVERVIEW_SQL, {"today": today, "now": now}).fetchall()
     chain_tally = Tally()
     parsed = []
     for row in rows:
@@ -91,11 +101,12 @@ def fleet_figures(conn: Any, today: date, *, threshold: int = 4, min_responses: 
         chain_tally.update(total)
         recent = csat_percent(_tally(row[11:16]), threshold)
         previous = csat_percent(_tally(row[16:21]), threshold)
-        parsed.append((row[0], summarize(total, threshold, min_responses), recent, previous))
+        parsed.append((row[0], summarize(total, threshold, min_responses), recent, previous,
+                       row[21], row[22]))
     chain = summarize(chain_tally, threshold, min_responses)
     sites = [SiteFigures(kiosk_id, summary, recent, previous,
-                         below_chain=_below(summary, chain))
-             for kiosk_id, summary, recent, previous in parsed]
+                         below_chain=_below(summary, chain), timezone=zone, today=day)
+             for kiosk_id, summary, recent, previous, zone, day in parsed]
     return FleetFigures(chain, sites, target)
 
 
@@ -156,9 +167,11 @@ class FleetSource:
     """The fleet view's one door to the database (a head-office login, read only).
     Each call opens its own short connection: it runs in a worker thread."""
 
-    def __init__(self, url: str, password: str | None = None) -> None:
+    def __init__(self, url: str, password: str | None = None, *,
+                 clock: Callable[[], datetime] | None = None) -> None:
         self.url = url
         self.password = password
+        self.clock = clock  # aware "now": each site's today in its zone (None: today given)
 
     def overview(self, today: date, *, threshold: int, min_responses: int,
                  target: float) -> FleetFigures:
@@ -166,7 +179,8 @@ class FleetSource:
 
         with connect(self.url, self.password) as conn:
             return fleet_figures(conn, today, threshold=threshold,
-                                 min_responses=min_responses, target=target)
+                                 min_responses=min_responses, target=target,
+                                 now=self.clock() if self.clock else None)
 
     def site(self, kiosk_id: str, *, threshold: int, min_responses: int) -> Summary:
         from kiosk.fleet.connection import connect
@@ -180,3 +194,11 @@ class FleetSource:
 
         with connect(self.url, self.password) as conn:
             return site_summaries(conn, kiosk_id)
+
+    def checks(self, since: date | None = None) -> list[SiteCheck]:
+        """Reconciliation per site (kiosk/fleet/check.py), from ``since`` on."""
+        from kiosk.fleet.check import site_checks
+        from kiosk.fleet.connection import connect
+
+        with connect(self.url, self.password) as conn:
+            return site_checks(conn, since=since)

@@ -22,6 +22,9 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _LOCK_KEY = 0x6B696F736B  # "kiosk": one migrator at a time
 KIOSK_GROUP = "fleet_kiosk"
 HEAD_OFFICE_GROUP = "fleet_head_office"
+# A kiosk login's connections: its sync thread, a cron `kiosk sync`, one spare
+# (migration 0003 sets the same on existing logins).
+KIOSK_CONNECTION_LIMIT = 3
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,8 @@ def add_kiosk(conn: Any, kiosk_id: str) -> Credentials:
     if not kiosk_id.strip():
         raise FleetError("kiosk fleet add-kiosk: the kiosk id must not be empty")
     role = role_name_for(kiosk_id)
-    return _add_login(conn, role, KIOSK_GROUP, register=kiosk_id)
+    return _add_login(conn, role, KIOSK_GROUP, register=kiosk_id,
+                      limit=KIOSK_CONNECTION_LIMIT)
 
 
 def add_viewer(conn: Any, name: str) -> Credentials:
@@ -103,7 +107,19 @@ def add_viewer(conn: Any, name: str) -> Credentials:
     return _add_login(conn, name, HEAD_OFFICE_GROUP, register=None)
 
 
-def _add_login(conn: Any, role: str, group: str, register: str | None) -> Credentials:
+def release(conn: Any, kiosk_id: str) -> None:
+    """Forget the installation holding ``kiosk_id``: the next one to sync takes it."""
+    conn.autocommit = True
+    with conn.transaction():
+        cur = conn.execute("UPDATE fleet.kiosks SET installation = NULL, installed_at = NULL "
+                           "WHERE kiosk_id = %s", (kiosk_id,))
+        if cur.rowcount == 0:
+            raise FleetError(f"no kiosk {kiosk_id!r} is registered")
+        conn.execute("DELETE FROM fleet.refused_installations WHERE kiosk_id = %s", (kiosk_id,))
+
+
+def _add_login(conn: Any, role: str, group: str, register: str | None,
+               limit: int = -1) -> Credentials:
     import psycopg
     from psycopg import sql
 
@@ -114,9 +130,10 @@ def _add_login(conn: Any, role: str, group: str, register: str | None) -> Creden
             if register is not None:
                 conn.execute("INSERT INTO fleet.kiosks (kiosk_id, role_name) VALUES (%s, %s)",
                              (register, role))
-            conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE {}").format(
+            conn.execute(sql.SQL(
+                "CREATE ROLE {} LOGIN PASSWORD {} CONNECTION LIMIT {} IN ROLE {}").format(
                 sql.Identifier(role), sql.Literal(scram_verifier(password)),
-                sql.Identifier(group)))
+                sql.Literal(limit), sql.Identifier(group)))
     except psycopg.errors.UniqueViolation:
         raise FleetError(f"kiosk {register!r} is already registered; every counter needs "
                          "its own id ([kiosk] id in its config.toml)") from None

@@ -26,6 +26,9 @@ class SyncState:
     waiting_since: str | None = None  # ISO time of the oldest of them
     error: str | None = None  # why the last pass failed (one line), None if it did not
     skipped: int = 0  # responses of other kiosk ids (imports): never pushed from here
+    head_office: str | None = None  # reconciliation: "head office holds every answer up to …"
+    foreign: str | None = None  # answers under another kiosk id, not adopted (one line)
+    rejected: str | None = None  # "N rows rejected (why)": quarantined, never sent
 
 
 def write_state(data_dir: Path, state: SyncState) -> None:
@@ -79,6 +82,11 @@ def status_line(data_dir: Path, now: datetime) -> str:
         line = "fleet sync: nothing synced yet"
     if state.error:
         line += f" ({state.error})"
+    for extra in (state.rejected, state.foreign):
+        if extra:
+            line += f" · {extra}"
+    if state.head_office and not state.error:
+        line += f" · {state.head_office}"
     return line
 
 

@@ -115,7 +115,7 @@ def test_fleet_commands_init_twice_add_kiosk_prints_login_once_refuses_duplicate
         return subprocess.run([sys.executable, "-m", "kiosk", "fleet", *args], env=env,
                               capture_output=True, text=True, timeout=60)
 
-    first, second = kiosk("init", url), kiosk("init", url)
+    first, second = kiosk("init", url), kiosk("init", "--url", url)  # both forms (issue 20)
     assert first.returncode == second.returncode == 0, first.stderr
     assert "0001_fleet.sql" in first.stderr and "applied" not in second.stderr
     kiosk_id = unique_id()
@@ -125,7 +125,7 @@ def test_fleet_commands_init_twice_add_kiosk_prints_login_once_refuses_duplicate
     role = added.stdout.split("user     = ")[1].split()[0]
     with psycopg.connect(pg.url(user=role, database=url.rsplit("/", 1)[1]),
                          password=password) as conn:
-        assert conn.execute("SELECT fleet.kiosk_of(current_user)").fetchone()[0] == kiosk_id
+        assert conn.execute("SELECT fleet.my_kiosk()").fetchone()[0] == kiosk_id
     again = kiosk("add-kiosk", kiosk_id, "--url", url)
     assert again.returncode == 2 and again.stdout == ""
     assert len(again.stderr.strip().splitlines()) == 1 and "already registered" in again.stderr

@@ -53,7 +53,8 @@ def test_push_then_duplicate_pushes_change_nothing(fleet_db, tmp_path):
         first = table_counts(conn, kiosk)
         assert first["rows"] == 700
         assert first == recomputed_counts(conn, kiosk)
-    assert status_line(config.data_dir, NOW) == "synced 0 s ago"
+    assert status_line(config.data_dir, NOW) == (
+        "synced 0 s ago · head office holds every answer up to 2026-11-03")
 
     assert sync_pass(config_path).pushed == 0  # the cursor: nothing new
     (config.data_dir / CURSOR_FILE).unlink()  # as if the cursor write was lost: push all again

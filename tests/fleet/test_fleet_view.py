@@ -161,3 +161,48 @@ async def test_idle_in_a_sites_admin_view_locks_the_whole_fleet(chain):
         assert not any(isinstance(s, (FleetScreen, AdminScreen)) for s in app.screen_stack)
         await pilot.press(*"2468", "enter")  # the same PIN opens the fleet again
         await wait_until(lambda: isinstance(app.screen, FleetScreen), what="the fleet again")
+
+
+async def test_a_fleet_view_whose_load_fails_says_why_and_tries_again(chain, monkeypatch):
+    """The database refuses the head-office login for a moment (its connection limit
+    at 0): the fleet view and a site's admin view say why, then load on their own."""
+    cluster, url, sites = chain
+    role = f"office_{unique_id('v').replace('-', '_')}"
+    with owner_conn(cluster, url) as conn:
+        viewer = add_viewer(conn, role)
+    monkeypatch.setattr(FleetScreen, "retry_seconds", 0.2)
+    monkeypatch.setattr(AdminScreen, "LOAD_RETRY_SECONDS", 0.2)
+    config = next(iter(sites.values()))
+    PinVault(config.data_dir).set_pin("2468")
+    source = FleetSource(cluster.url(user=viewer.role, database=url.rsplit("/", 1)[1]),
+                         viewer.password)
+
+    def refuse(limit: int) -> None:
+        with owner_conn(cluster, url) as conn:
+            conn.execute(f'ALTER ROLE "{role}" CONNECTION LIMIT {limit}')
+
+    refuse(0)
+    app = FleetApp(config, source.url, source=source, today=lambda: TODAY, hour=lambda: 15)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press(*"2468", "enter")
+        await wait_until(lambda: isinstance(app.screen, FleetScreen), what="the fleet view")
+        screen = app.screen
+        status = screen.query_one("#fleet-status")
+        await wait_until(lambda: "too many connections" in str(status.render())
+                         and "trying again" in str(status.render()), what="the reason")
+        refuse(-1)
+        await wait_until(lambda: screen.figures is not None, timeout=20, what="the retry")
+        reconciliation = screen.query_one("#fleet-reconciliation")
+        await wait_until(lambda: "answers of the last 14 days are here (3 sites)"
+                         in str(reconciliation.render()), what="the reconciliation line")
+        refuse(0)
+        await pilot.press("enter")  # a site's admin view, while the login is refused
+        await wait_until(lambda: isinstance(app.screen, AdminScreen), what="a site's view")
+        admin = app.screen
+        headline = admin.query_one("#headline")
+        await wait_until(lambda: "Cannot load the figures" in str(headline.render())
+                         and "too many connections" in str(headline.render()),
+                         what="the site view's reason")
+        refuse(-1)
+        await wait_until(lambda: admin.dashboard is not None, timeout=20,
+                         what="the site view after the retry")

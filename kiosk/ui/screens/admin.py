@@ -226,7 +226,11 @@ class AdminScreen(Screen[str]):
     @work(thread=True, exclusive=True, exit_on_error=False)
     def load(self) -> None:
         """The source's per-day summaries, then what its live feed holds so far."""
-        day_hours, day_breakdowns = self.source.summaries()
+        try:
+            day_hours, day_breakdowns = self.source.summaries()
+        except Exception as exc:  # noqa: BLE001 - e.g. the fleet database refused: say why
+            self.app.call_from_thread(self._load_failed, exc)
+            return
         dashboard = Dashboard(day_hours,
                               threshold=self.config.survey.satisfied_threshold,
                               min_responses=self.config.admin.min_responses,
@@ -240,6 +244,18 @@ class AdminScreen(Screen[str]):
             dashboard.annotate(response)
         self.source.check()  # the slow checks behind store_problems(), off the event loop
         self.app.call_from_thread(self._loaded, dashboard)
+
+    LOAD_RETRY_SECONDS = 5.0
+
+    def _load_failed(self, exc: BaseException) -> None:
+        """Loading failed: the reason on the headline, and another try shortly."""
+        from rich.text import Text
+
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        self.query_one("#headline", Static).update(Text(
+            f"Cannot load the figures: {reason} · trying again in "
+            f"{self.LOAD_RETRY_SECONDS:g} s"))
+        self.set_timer(self.LOAD_RETRY_SECONDS, self.load)
 
     def _loaded(self, dashboard: Dashboard) -> None:
         self.dashboard = dashboard

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from rich.text import Text
 from textual import work
@@ -32,6 +32,8 @@ from kiosk.views.source import FleetSiteSource
 from scoring import Summary
 
 REFRESH_SECONDS = 30.0
+RETRY_SECONDS = 5.0  # after a failed load: sooner than the next refresh
+RECONCILE_DAYS = 14  # the fleet view's reconciliation looks back this far (fleet check: all)
 BELOW_MARK = "▼ below chain"
 
 
@@ -73,8 +75,10 @@ class FleetScreen(Screen[None]):
     FleetScreen { padding: 0 1; }
     #fleet-chain { height: auto; margin: 0 0 1 0; text-style: bold; }
     #fleet-status { height: auto; color: $text-muted; }
+    #fleet-reconciliation { height: auto; }
     #fleet-sites { height: 1fr; }
     """
+    retry_seconds = RETRY_SECONDS
     BINDINGS = [Binding("r", "refresh_figures", "Refresh"),
                 Binding("escape", "lock", "Lock")]
 
@@ -94,6 +98,7 @@ class FleetScreen(Screen[None]):
         table: DataTable[Text] = DataTable(id="fleet-sites", cursor_type="row")
         table.add_columns("Site", "CSAT", "n", "95 % interval", "7-day trend", "vs target", "")
         yield table
+        yield Static("", id="fleet-reconciliation", markup=False)
         yield Static("", id="fleet-status", markup=False)
         yield Footer()
 
@@ -120,9 +125,35 @@ class FleetScreen(Screen[None]):
             self.app.call_from_thread(self._show_problem, first_line(exc))
             return
         self.app.call_from_thread(self._show, figures)
+        self._load_reconciliation()
 
     def _show_problem(self, problem: str) -> None:
-        self.query_one("#fleet-status", Static).update(f"cannot read the fleet database: {problem}")
+        """Loading failed: the reason, and another try in RETRY_SECONDS."""
+        self.query_one("#fleet-status", Static).update(
+            f"cannot read the fleet database: {problem} · trying again in "
+            f"{self.retry_seconds:g} s")
+        self.set_timer(self.retry_seconds, self.action_refresh_figures)
+
+    def _load_reconciliation(self) -> None:
+        """Per site: does head office hold every answer its counter reported?"""
+        try:
+            from datetime import timedelta
+
+            checks = self.source.checks(since=self.today() - timedelta(days=RECONCILE_DAYS))
+        except Exception as exc:  # noqa: BLE001 - an older schema, a refused read: say so
+            from kiosk.fleet.connection import first_line
+
+            line = f"reconciliation unavailable: {first_line(exc)}"
+        else:
+            gaps = [c for c in checks if c.gap]
+            line = (f"Every site's answers of the last {RECONCILE_DAYS} days are here "
+                    f"({len(checks)} sites)" if not gaps
+                    else f"{len(gaps)} sites with a gap: " + " · ".join(
+                        f"{c.kiosk_id}: {c.line()}" for c in gaps[:3]))
+        self.app.call_from_thread(self._show_reconciliation, line)
+
+    def _show_reconciliation(self, line: str) -> None:
+        self.query_one("#fleet-reconciliation", Static).update(Text(line))
 
     def _show(self, figures: FleetFigures) -> None:
         self.figures = figures
@@ -142,8 +173,21 @@ class FleetScreen(Screen[None]):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         kiosk_id = event.row_key.value
         if kiosk_id is not None:
+            today, hour = self._site_clock(kiosk_id)
             self.app.push_screen(site_admin(self.config, self.source, kiosk_id,
-                                            self.today, self.hour), self._after_site)
+                                            today, hour), self._after_site)
+
+    def _site_clock(self, kiosk_id: str) -> tuple[Callable[[], date], Callable[[], int]]:
+        """The site's "today" and hour in the zone its kiosk files days in."""
+        clock = self.source.clock
+        site = next((s for s in self.figures.sites if s.kiosk_id == kiosk_id), None) \
+            if self.figures else None
+        if clock is None or site is None or site.timezone is None:
+            return self.today, self.hour
+        from zoneinfo import ZoneInfo
+
+        zone = ZoneInfo(site.timezone)
+        return (lambda: clock().astimezone(zone).date()), (lambda: clock().astimezone(zone).hour)
 
     def _after_site(self, choice: str | None) -> None:
         if choice == "quit":
@@ -157,6 +201,11 @@ def site_admin(config: Config, fleet: FleetSource, kiosk_id: str, today: Callabl
                           sync=None)  # this machine's sync says nothing about the site
     return AdminScreen(site_config, FleetSiteSource(fleet, kiosk_id, today=today, hour=hour),
                        back_label="Back to sites")
+
+
+def _utc_now() -> datetime:
+
+    return datetime.now(UTC)
 
 
 class FleetApp(App[None]):
@@ -173,7 +222,8 @@ class FleetApp(App[None]):
                  refresh_seconds: float = REFRESH_SECONDS) -> None:
         super().__init__()
         self.config = config
-        self.source = source or FleetSource(url)
+        # Each site's "today" in its own zone (the one its kiosk files its days in).
+        self.source = source or FleetSource(url, clock=_utc_now)
         self.today = today
         self.hour = hour
         self.refresh_seconds = refresh_seconds
